@@ -50,7 +50,13 @@ def _read(name: str) -> Any:
 
 @cache
 def _resource(name: str) -> dict:
-    return _read(f"{name}.yaml")
+    res = _read(f"{name}.yaml")
+    # Allowed values are declared once, as Table Schema `categories` (value + label); the `enum`
+    # constraint that validators check is derived from them.
+    for f in res["schema"]["fields"]:
+        if "categories" in f:
+            f.setdefault("constraints", {})["enum"] = [c["value"] for c in f["categories"]]
+    return res
 
 
 def resource(name: str) -> dict:
@@ -83,6 +89,20 @@ def field_title(name: str, field_name: str) -> str:
 
 def enum(name: str, field_name: str) -> list[str]:
     return list(field(name, field_name).get("constraints", {}).get("enum", []))
+
+
+def label(name: str, field_name: str, value: str | None) -> str:
+    """The display label of an allowed value ("partly_upheld" → "Partly upheld")."""
+    if value is None:
+        return ""
+    for c in field(name, field_name).get("categories", []):
+        if c["value"] == value:
+            return c["label"]
+    return str(value)
+
+
+def labels(name: str, field_name: str) -> dict[str, str]:
+    return {c["value"]: c["label"] for c in field(name, field_name).get("categories", [])}
 
 
 @cache

@@ -1,0 +1,124 @@
+"""Building and serving: run MkDocs (whose plugin does the work) safely.
+
+The build writes into a temporary folder beside the site and swaps it in only when MkDocs has
+fully succeeded, so a failed or killed build leaves the previous site as it was. The build date is
+fixed from SOURCE_DATE_EPOCH (or data_as_of), so the same inputs give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .validate import InvalidData
+
+DATASETS_ENV = "TRANSPARENCY_DATASETS"
+
+
+class BuildFailed(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _env(**values: str | None):
+    old = {k: os.environ.get(k) for k in values}
+    try:
+        for k, v in values.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def source_date_epoch(datasets: Path) -> str:
+    """SOURCE_DATE_EPOCH if set, else midnight UTC at the end of data_as_of: no clock in the output."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return os.environ["SOURCE_DATE_EPOCH"]
+    from .load import read_yaml
+
+    try:
+        as_of = dt.date.fromisoformat(str(read_yaml(datasets / "council.yaml")["data_as_of"]))
+    except Exception:  # validation reports a bad council.yaml; the epoch just needs a value here
+        as_of = dt.date(2000, 1, 1)
+    return str(int(dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.UTC).timestamp()))
+
+
+def _datasets_for(config_file: Path, datasets: Path | None) -> Path:
+    if datasets is not None:
+        return datasets.resolve()
+    return (config_file.parent / "datasets").resolve()
+
+
+def build_site(config_file: Path, site_dir: Path, datasets: Path | None = None, quiet: bool = True) -> Path:
+    """Validate and build into a temporary folder, then replace ``site_dir`` atomically."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError, PluginError
+
+    config_file = config_file.resolve()
+    site_dir = site_dir.resolve()
+    datasets = _datasets_for(config_file, datasets)
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Leftovers of builds that were killed: never the live site.
+    for old in site_dir.parent.glob(f".{site_dir.name}-build-*"):
+        shutil.rmtree(old, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
+    if quiet:
+        logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    try:
+        with _env(**{DATASETS_ENV: str(datasets), "SOURCE_DATE_EPOCH": source_date_epoch(datasets)}):
+            cfg = load_config(str(config_file), site_dir=str(tmp))
+            build(cfg)
+    except InvalidData:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except PluginError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, InvalidData):
+            raise cause from None
+        raise BuildFailed(str(exc)) from None
+    except (Abort, ConfigurationError) as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise BuildFailed(str(exc) or exc.__class__.__name__) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _swap(tmp, site_dir)
+    return site_dir
+
+
+def _swap(new: Path, live: Path) -> None:
+    """Put ``new`` in place of ``live`` with renames (atomic on one filesystem)."""
+    os.chmod(new, 0o755)
+    if live.exists():
+        trash = live.with_name(f".{live.name}-build-old")
+        shutil.rmtree(trash, ignore_errors=True)
+        os.replace(live, trash)
+        os.replace(new, live)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.replace(new, live)
+
+
+def serve(config_file: Path, datasets: Path | None = None, dev_addr: str = "127.0.0.1:8000") -> int:
+    """`mkdocs serve` with datasets/ watched: problems are printed and the last good site stays up."""
+    from mkdocs.commands.serve import serve as mkdocs_serve
+
+    config_file = config_file.resolve()
+    datasets = _datasets_for(config_file, datasets)
+    with _env(**{DATASETS_ENV: str(datasets), "TRANSPARENCY_SERVE": "1"}):
+        mkdocs_serve(str(config_file), dev_addr=dev_addr, livereload=True, watch=[str(datasets)])
+    return 0
