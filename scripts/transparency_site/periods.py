@@ -98,8 +98,19 @@ def years_covered(first: dt.date, data_as_of: dt.date) -> list[Year]:
         else:
             # Complete quarters only count when data_as_of is a quarter end.
             q_done = quarter_of(data_as_of) - (0 if _is_quarter_end(data_as_of) else 1)
-            out.append(Year(fy_label(y), False, q_done, data_as_of))
+            # A year labelled Q1–Qn covers up to the end of Qn, not to data_as_of: figures for the
+            # days after the last complete quarter would not match the label.
+            last_day = _quarter_end(y, q_done) if q_done else data_as_of
+            out.append(Year(fy_label(y), False, q_done, last_day))
     return out
+
+
+def _quarter_end(start_year: int, quarter: int) -> dt.date:
+    """Last day of financial quarter 1–4 of the year starting in April ``start_year``."""
+    month = 3 + 3 * quarter  # 6, 9, 12, 15
+    year = start_year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    return dt.date(year, month + 1, 1) - dt.timedelta(days=1) if month < 12 else dt.date(year, 12, 31)
 
 
 def _is_quarter_end(day: dt.date) -> bool:
