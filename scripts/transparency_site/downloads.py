@@ -152,28 +152,65 @@ def _as_text(column: str, value: object) -> object:
 
 
 def published_tables(data) -> dict[str, list[dict]]:
-    """The source tables as published: record-level disclosure control applied (disclosure.py)."""
+    """The source tables as published: record-level disclosure control applied (disclosure.py).
+
+    Files are done in contract order, so a file that refers to another (ombudsman cases → complaints)
+    knows which of that file's records had values withheld.
+    """
     from . import disclosure
 
-    fn = getattr(disclosure, "suppress_records", None)
-    if fn is None:
-        return dict(data.tables)
-    out = fn(data)
-    return dict(out.tables) if hasattr(out, "tables") else dict(out)
+    tables = dict(data.tables)
+    masked: dict[str, set[str]] = {}
+    for name in schema.RESOURCE_NAMES:
+        if name not in tables or name not in disclosure.DEFAULT_QUASI_IDENTIFIERS:
+            continue
+        linked = {}
+        for fk in schema.resource(name)["schema"].get("foreignKeys") or []:
+            ref = fk["reference"].get("resource") or name
+            flds = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+            if ref != name and ref in masked and len(flds) == 1:
+                linked[flds[0]] = masked[ref]
+        tables[name] = disclosure.suppress_records(tables[name], name, data.threshold, linked_masked=linked or None)
+        masked[name] = disclosure.masked_ids(tables[name], name)
+    return tables
 
 
-def published_resource(data, name: str) -> dict:
-    """The resource descriptor of a published CSV: the canonical one without the council's private fields."""
+WITHHELD_LABEL = "Withheld to protect privacy"
+
+
+def published_resource(data, name: str, rows: list[dict] | None = None) -> dict:
+    """The descriptor of a published CSV: the canonical one without the council's private fields, and
+    accepting the withheld marker [c] in the fields where disclosure control put it."""
+    from .disclosure import SYMBOL
+
     private = set((data.council.get("private_fields") or {}).get(name) or [])
     res = schema.package_resource(name)
     s = res["schema"]
     s["fields"] = [f for f in s["fields"] if f["name"] not in private]
-    pk = s.get("primaryKey")
-    if pk and set([pk] if isinstance(pk, str) else pk) & private:
+    withheld = {k for r in rows or [] for k, v in r.items() if v == SYMBOL}
+    for f in s["fields"]:
+        if f["name"] not in withheld:
+            continue
+        f["type"] = "string"
+        f.pop("format", None)
+        c = f.get("constraints") or {}
+        if "enum" in c:
+            c["enum"] = [*c["enum"], SYMBOL]
+        if "categories" in f:
+            f["categories"] = [*f["categories"], {"value": SYMBOL, "label": WITHHELD_LABEL}]
+        for k in ("pattern", "minLength", "maxLength", "minimum", "maximum"):
+            c.pop(k, None)
+        f["description"] = (f.get("description", "") + f" {SYMBOL} means the value is withheld to protect privacy.").strip()
+
+    def keep(flds) -> bool:
+        flds = set([flds] if isinstance(flds, str) else flds)
+        # A withheld value cannot point at a row of the other file, so that link is not declared.
+        return not (flds & private or flds & withheld)
+
+    if s.get("primaryKey") and not keep(s["primaryKey"]):
         s.pop("primaryKey")
     if s.get("foreignKeys"):
-        s["foreignKeys"] = [fk for fk in s["foreignKeys"]
-                            if not set([fk["fields"]] if isinstance(fk["fields"], str) else fk["fields"]) & private]
+        s["foreignKeys"] = [fk for fk in s["foreignKeys"] if keep(fk["fields"])]
         if not s["foreignKeys"]:
             s.pop("foreignKeys")
     return res
@@ -223,7 +260,7 @@ def data_files(bundle) -> tuple[dict[str, bytes], dict]:
     for name in schema.RESOURCE_NAMES:
         if name not in tables:
             continue
-        res = published_resource(data, name)
+        res = published_resource(data, name, tables[name])
         res["path"] = f"{name}.csv"
         out[res["path"]] = to_csv(res["schema"]["fields"], tables[name])
         resources.append(res)
