@@ -245,3 +245,36 @@ def test_benchmarks_csv_is_valid_against_the_schema(result, tmp_path):
     resource = frictionless.Resource(descriptor, basepath=str(tmp_path))
     report = resource.validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "message"])[:5]
+
+
+def test_write_benchmarks_into_the_example_datasets(result, tmp_path):
+    original = (Path(__file__).resolve().parents[1] / "datasets" / "datapackage.yaml").read_text(encoding="utf-8")
+    (tmp_path / "datapackage.yaml").write_text(original, encoding="utf-8")
+    imports.write_benchmarks(result, tmp_path)
+    text = (tmp_path / "datapackage.yaml").read_text(encoding="utf-8")
+    before, after = yaml.safe_load(original), yaml.safe_load(text)
+    if any(r["name"] == "benchmarks" for r in before["resources"]):
+        assert text == original
+    else:
+        assert text.startswith(original)
+        assert after["resources"][:-1] == before["resources"]
+        assert after["resources"][-1] == schema.package_resource("benchmarks")
+
+
+def test_resource_added_to_an_indented_list_followed_by_other_keys():
+    text = ("name: x\n"
+            "resources:\n"
+            "  - name: services\n"
+            "    path: services.csv\n"
+            "\n"
+            "  - name: complaints\n"
+            "    path: complaints.csv\n"
+            "\n"
+            "# who may reuse it\n"
+            "licenses:\n"
+            "  - name: OGL-UK-3.0\n")
+    new = imports._add_resource(text, {"name": "benchmarks", "path": "benchmarks.csv"})
+    data = yaml.safe_load(new)
+    assert [r["name"] for r in data["resources"]] == ["services", "complaints", "benchmarks"]
+    assert data["licenses"] == [{"name": "OGL-UK-3.0"}] and data["name"] == "x"
+    assert new.replace("  - name: benchmarks\n    path: benchmarks.csv\n", "") == text

@@ -271,7 +271,8 @@ def _check_mapping(kind: str, mapping: dict, mname: str) -> tuple[list[_Column],
                 bad(f"columns.{col.name}", f"the constant '{col.constant}' is not an allowed {col.name}")
 
     dates = mapping.get("dates") or {}
-    if not isinstance(dates, dict) or not isinstance(dates.get("format", DEFAULT_DATE_FORMATS), str | list):
+    fmt = dates.get("format", "%d/%m/%Y") if isinstance(dates, dict) else None
+    if not (isinstance(fmt, str) or (isinstance(fmt, list) and fmt and all(isinstance(f, str) for f in fmt))):
         bad("dates", "dates: must be like  {format: \"%d/%m/%Y\"}")
     for flag in ("trim", "skip_blank_rows"):
         if not isinstance(mapping.get(flag, True), bool):
@@ -496,15 +497,21 @@ def _convert(kind: str, col: _Column, raw: Any, vmap: dict[str, Any] | None, for
             return text
         raise _CellError(f"{_show(raw)} is not in the mapping's values for {col.name}",
                          f"add  \"{text}\": <{col.name}>  under values: {col.name}: in the mapping")
-    if col.ftype == "date":
-        return _to_date(raw, formats, epoch)
-    if col.ftype == "integer":
-        return _to_int(raw)
-    if col.ftype == "number":
-        return _to_number(raw)
-    if col.ftype == "boolean":
-        return _to_bool(raw)
-    return _to_text(raw)
+    try:
+        if col.ftype == "date":
+            return _to_date(raw, formats, epoch)
+        if col.ftype == "integer":
+            return _to_int(raw)
+        if col.ftype == "number":
+            return _to_number(raw)
+        if col.ftype == "boolean":
+            return _to_bool(raw)
+        return _to_text(raw)
+    except _CellError as exc:
+        if vmap:  # the export uses words for this field: say which ones the mapping knows
+            known = ", ".join(_norm(k) for k in list(vmap)[:10])
+            raise _CellError(exc.message, f"{exc.hint}; or add it under values: {col.name}: in the mapping (it knows: {known})") from None
+        raise
 
 
 _MISSING = object()
@@ -693,6 +700,10 @@ def _tsm_number(cell: Any) -> tuple[float | int | None, str | None, bool]:
     return None, None, True
 
 
+def _blank_or(value: Any) -> str:
+    return "blank" if value is None else _show(value)
+
+
 def _marker_text(marker: str) -> str:
     return f"{marker} ({MARKERS[marker]})" if marker in MARKERS else "empty"
 
@@ -791,7 +802,7 @@ def import_tsm(workbook: Path, year: str | None = None) -> ImportResult:
                 value, num, den = got.get("value"), got.get("numerator"), got.get("denominator")
                 if value is not None and (num is None or den is None or den == 0):
                     result.notes.append(f"{who}: {measure} is published as {value} but its numerator or denominator is "
-                                        f"missing or zero ({_show(num)} / {_show(den)}); the value is left empty.")
+                                        f"missing or zero ({_blank_or(num)} / {_blank_or(den)}); the value is left empty.")
                     value = None
                 out[measure] = {**base, "measure": measure, "value": value, "numerator": num, "denominator": den}
             homes = out.get("CH01_1", {}).get("denominator")
