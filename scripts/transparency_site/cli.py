@@ -88,13 +88,20 @@ def cmd_import(args) -> int:
             print(format_problems(result.problems, "text"), file=sys.stderr)
             print("Nothing was written.", file=sys.stderr)
             return EXIT_PROBLEMS
+        for note in result.notes:  # what was read as empty, and why (the regulator's [X], [Z], [E] markers)
+            print(note, file=sys.stderr)
         path = imports.write_benchmarks(result, Path(args.datasets))
         print(f"Wrote {len(result.rows)} rows to {path}")
         return EXIT_OK
     if not args.mapping:
         print("Give the mapping file: --mapping mapping.yaml", file=sys.stderr)
         return EXIT_USAGE
-    result = imports.import_cases(args.kind, source, imports.read_mapping(Path(args.mapping)))
+    try:
+        mapping = imports.read_mapping(Path(args.mapping))
+    except imports.MappingError as exc:
+        print(f"{exc}\nNothing was written.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    result = imports.import_cases(args.kind, source, mapping, mapping_name=Path(args.mapping).name)
     if result.problems:
         print(format_problems(result.problems, "text"), file=sys.stderr)
         print("Nothing was written.", file=sys.stderr)
