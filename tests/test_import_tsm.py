@@ -278,3 +278,20 @@ def test_resource_added_to_an_indented_list_followed_by_other_keys():
     assert [r["name"] for r in data["resources"]] == ["services", "complaints", "benchmarks"]
     assert data["licenses"] == [{"name": "OGL-UK-3.0"}] and data["name"] == "x"
     assert new.replace("  - name: benchmarks\n    path: benchmarks.csv\n", "") == text
+
+
+def test_cli_import_tsm(result, tmp_path, capsys):
+    from transparency_site import cli
+
+    original = (Path(__file__).resolve().parents[1] / "datasets" / "datapackage.yaml").read_text(encoding="utf-8")
+    (tmp_path / "datapackage.yaml").write_text(original, encoding="utf-8")
+    assert cli.main(["import", "tsm", str(WORKBOOK), "--year", "2022/23", "--datasets", str(tmp_path)]) == 1
+    assert "2022/23" in capsys.readouterr().err
+    assert not (tmp_path / "benchmarks.csv").exists()
+    assert (tmp_path / "datapackage.yaml").read_text(encoding="utf-8") == original
+
+    assert cli.main(["import", "tsm", str(WORKBOOK), "--datasets", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "Leicester City Council" in captured.err and "[X]" in captured.err
+    assert (tmp_path / "benchmarks.csv").read_text(encoding="utf-8") == result.text()
+    assert "name: benchmarks" in (tmp_path / "datapackage.yaml").read_text(encoding="utf-8")
