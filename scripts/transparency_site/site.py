@@ -1,0 +1,117 @@
+"""The site recipe: data → measures → disclosure control → pages → outputs.
+
+Each step is one call into its stage's module; the plugin calls generate() and adds downloads.files(bundle).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from . import charts, disclosure, downloads, fmt, measures, pages, performance
+from .figures import Registry, figure_id
+from .load import Data
+
+
+@dataclass
+class Bundle:
+    data: Data
+    pages: list[pages.Page]
+    nav: list
+    ctx: performance.Context
+
+    @property
+    def registry(self) -> Registry:
+        return self.ctx.registry
+
+    def docs_context(self) -> dict:
+        return {"council": self.data.council, "policy": self.data.policy, "figure": self.figure}
+
+    def figure(self, measure: str, period: str, dimension_value: str | None = None) -> Markup:
+        """{{ figure("complaints_received", "2022/23") }} in a docs/ page: the formatted number, linked to its permalink."""
+        if measure not in measures.MEASURES:
+            raise LookupError(f"unknown measure {measure!r} in figure(); the measures are listed on the Methodology page")
+        row = self.ctx.row(measure, period, dimension_value)
+        if row is None:
+            known = sorted({k[1] for k in self.ctx.index if k[0] == measure})
+            raise LookupError(f"no figure for {measure!r} in {period!r}; periods with figures: {', '.join(known)}")
+        fid = figure_id(measure, period, dimension_value)
+        url = self.registry.url(fid) or ""
+        text = performance.show(row, measures.MEASURES[measure])
+        return Markup(f'<a href="/{url.lstrip("/")}" class="ts-figure-ref">{pages.h(text)}</a>') if url else pages.h(text)
+
+
+def build_date() -> dt.date:
+    """The build's date, from SOURCE_DATE_EPOCH (the build sets it from data_as_of): never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+    return dt.date.today()
+
+
+def edition_of(data: Data) -> dict:
+    """The edition the figures belong to: the latest release, or unreleased data at data_as_of."""
+    if data.releases:
+        last = sorted(data.releases, key=lambda r: r["date"])[-1]
+        return {"date": last["date"], "status": last["status"], "label": f"edition of {pages.uk_date(last['date'])}", "released": True}
+    return {"date": str(data.data_as_of), "status": "provisional", "label": f"unreleased figures of {pages.uk_date(data.data_as_of)}", "released": False}
+
+
+def generate(data: Data, hand_written: list[str] = ()) -> Bundle:
+    rows = measures.compute_all(data)
+    units = {m.id: m.unit for m in measures.MEASURES.values()}
+    rows = disclosure.suppress(rows, data.threshold, units=units, totals=disclosure.TOTALS)
+    ctx = performance.Context(data=data, rows=rows, years=measures.years(data), registry=Registry(data.council["site_url"]),
+                              edition=edition_of(data))
+    council = data.council
+    access = council.get("accessibility") or {}
+    have = performance.ctx_pages(ctx)
+    built: list[pages.Page] = []
+    if "index.md" not in hand_written:
+        built.append(performance.home_page(ctx))
+    built += [pages.how_to_complain_page(data), pages.policy_page(data)]
+    built.append(performance.overview_page(ctx))
+    built.append(performance.complaints_page(ctx))
+    built += performance.services_pages(ctx)
+    for path, fn in [("compliments.md", performance.compliments_page), ("ombudsman.md", performance.ombudsman_page),
+                     ("contact.md", performance.contact_page), ("standards.md", performance.standards_page),
+                     ("improvements.md", performance.improvements_page)]:
+        if performance.P + path in have:
+            built.append(fn(ctx))
+    built.append(performance.methodology_page(ctx))
+    built += [
+        pages.Page("about/accessibility.md", "Accessibility statement", pages.render(
+            "accessibility.md.j2", council=council, known_issues=access.get("known_issues") or [],
+            compliance=access.get("compliance", "fully"), contact_email=access.get("contact_email") or council["contact"]["email"],
+            response_days=access.get("response_days", 10), prepared=access.get("statement_prepared") or council["data_as_of"],
+            tested=build_date(),
+        ), section="About"),
+        pages.Page("about/privacy.md", "Privacy", pages.render("privacy.md.j2", council=council), section="About"),
+    ]
+    built.append(performance.all_figures_page(ctx))  # last: gives every figure not shown elsewhere its permalink
+    built = _render_figures(ctx, built)
+    bundle = Bundle(data=data, pages=built, nav=[], ctx=ctx)
+    # The open-data pages list every figure's permalink and file size: they come after every figure is placed.
+    built[-1:-1] = downloads.pages(bundle)
+    bundle.nav = pages.SiteNav().build(built)
+    return bundle
+
+
+def _render_figures(ctx: performance.Context, built: list[pages.Page]) -> list[pages.Page]:
+    """Render every chart once (in a batch, cached by spec) and put each figure into its page."""
+    svgs = charts.render_many([f.chart for f, _ in ctx.figures])
+    html = {f.id: performance.figure_markup(f, svg, ctx.cell_ids[f.id]) for (f, _), svg in zip(ctx.figures, svgs, strict=True)}
+    out = []
+    for p in built:
+        md = p.markdown
+        if "<!--ts-figure:" in md:
+            for fid, block in html.items():
+                md = md.replace(f"<!--ts-figure:{fid}-->", block)
+        out.append(pages.Page(p.path, p.title, md, p.section, p.in_nav))
+    return out
+
+
+__all__ = ["Bundle", "generate", "build_date", "edition_of", "fmt"]

@@ -1,0 +1,41 @@
+"""Shared fixtures: the example datasets and one build of the example site per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = ROOT / "datasets"
+CONFIG = ROOT / "mkdocs.yml"
+REAL_TSM = ROOT.parent / "shared" / "real-data" / "rsh-tsm-2023-24" / "2024_TSM_Full_Data_v1.1_FINAL.xlsx"
+
+
+def copy_project(dest: Path) -> Path:
+    """A throwaway copy of the site's own files (mkdocs.yml, docs/, overrides/, datasets/)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(CONFIG, dest / "mkdocs.yml")
+    for name in ("docs", "overrides", "datasets"):
+        if (ROOT / name).exists():
+            shutil.copytree(ROOT / name, dest / name)
+    return dest
+
+
+def build(project: Path, site: Path | None = None) -> Path:
+    from transparency_site.build import build_site
+
+    return build_site(project / "mkdocs.yml", site or project / "site")
+
+
+@pytest.fixture()
+def project(tmp_path) -> Path:
+    return copy_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory) -> Path:
+    """The example council's site, built once for every test that only reads it."""
+    project = copy_project(tmp_path_factory.mktemp("example") / "project")
+    return build(project)
