@@ -36,23 +36,34 @@ def _builders() -> dict:
     return {
         "bar": _bar(values=[200.0, None] + [float(150 - 10 * i) for i in range(10)], highlight="Service 3"),
         "columns": C.column_trend(
-            ["2020/21", "2021/22", "2022/23", "2023/24"], [250, 276, 344, 227],
-            ytd_flags=[False, False, False, True], ytd_notes=[None, None, None, "(Q1–Q3)"], y_title="Complaints",
+            ["2020/21", "2021/22", "2022/23", "2023/24"],
+            [250, 276, 344, 227],
+            ytd_flags=[False, False, False, True],
+            ytd_notes=[None, None, None, "(Q1–Q3)"],
+            y_title="Complaints",
         ),
         "line": C.line_chart(
-            {f"Channel {k}": [(m, 20 + (i * (k + 3)) % 40 + k) for i, m in enumerate(MONTHS_60)] for k in range(4)},
+            {
+                f"Channel {k}": [(m, 20 + (i * (k + 3)) % 40 + k) for i, m in enumerate(MONTHS_60)]
+                for k in range(4)
+            },
             y_title="Contacts",
         ),
         "grouped": C.stacked_or_grouped(
-            ["2021/22", "2022/23"], {"Upheld": [50, 60], "Partly upheld": [30, None], "Not upheld": [100, 120]}
+            ["2021/22", "2022/23"],
+            {"Upheld": [50, 60], "Partly upheld": [30, None], "Not upheld": [100, 120]},
         ),
         "stacked": C.stacked_or_grouped(
-            ["2021/22", "2022/23"], {"Upheld": [50, 60], "Partly upheld": [30, 35], "Not upheld": [100, 120]},
+            ["2021/22", "2022/23"],
+            {"Upheld": [50, 60], "Partly upheld": [30, 35], "Not upheld": [100, 120]},
             mode="stacked",
         ),
         "dots": C.dot_plot(
-            [(f"Council {i}", 4 + 0.6 * i) for i in range(15)] + [("Castlemere", 9.2)], "Castlemere",
-            median=8.5, quartiles=(6.0, 11.0), x_title="Complaints per 10,000 residents",
+            [(f"Council {i}", 4 + 0.6 * i) for i in range(15)] + [("Castlemere", 9.2)],
+            "Castlemere",
+            median=8.5,
+            quartiles=(6.0, 11.0),
+            x_title="Complaints per 10,000 residents",
         ),
     }
 
@@ -110,7 +121,9 @@ def test_bar_chart_labels_values_and_suppression(rendered):
     texts = _texts(rendered["bar"])
     assert "[c]" in texts  # suppressed value: a label, no bar
     assert "200" in texts and "Service 11" in texts
-    bars = [p for p in ET.fromstring(rendered["bar"]).iter(f"{SVG}path") if C._RECT_PATH.match(p.get("d", ""))]
+    bars = [
+        p for p in ET.fromstring(rendered["bar"]).iter(f"{SVG}path") if C._RECT_PATH.match(p.get("d", ""))
+    ]
     assert len(bars) == 11  # 12 categories, one suppressed
     assert {b.get("fill") for b in bars} == {C.PALETTE[0], C.HIGHLIGHT}
 
@@ -136,7 +149,9 @@ def test_line_chart_series_differ_by_dash_and_shape_and_end_labels_do_not_overla
     dashes = {p.get("stroke-dasharray") for p in root.iter(f"{SVG}path") if p.get("stroke") in C.PALETTE}
     assert len(dashes) == 4  # one pattern per series (solid has none)
     spec = built["line"].to_dict()
-    shape_scale = next(layer["encoding"]["shape"]["scale"] for layer in spec["layer"] if "shape" in layer["encoding"])
+    shape_scale = next(
+        layer["encoding"]["shape"]["scale"] for layer in spec["layer"] if "shape" in layer["encoding"]
+    )
     assert shape_scale["range"] == list(C.SHAPES[:4])
     ends = [t for t in root.iter(f"{SVG}text") if re.match(r"Channel \d: ", t.text or "")]
     assert len(ends) == 4
@@ -164,7 +179,9 @@ def test_dot_plot_marks_this_council_by_shape_and_name(built, rendered):
     texts = _texts(rendered["dots"])
     assert "9.2" in texts and "Median 8.5" in texts
     assert "Lower quartile 6.0" in texts and "Upper quartile 11.0" in texts
-    bold = [t.text for t in ET.fromstring(rendered["dots"]).iter(f"{SVG}text") if t.get("font-weight") == "bold"]
+    bold = [
+        t.text for t in ET.fromstring(rendered["dots"]).iter(f"{SVG}text") if t.get("font-weight") == "bold"
+    ]
     assert "Castlemere" in bold
 
 
@@ -221,10 +238,15 @@ class _Collect(HTMLParser):
 
 def _figure(fid="fig-a", chart=None, **kw) -> C.Figure:
     base = dict(
-        id=fid, title="Complaints rose by 25%", subtitle="Complaints received, Castlemere, 2019/20 to 2023/24",
-        summary="Complaints rose by 25%, from 276 in 2021/22 to 344 in 2022/23.", chart=chart,
-        table_columns=["Year", "Complaints"], table_rows=[["2021/22", "276"], ["2022/23", "344"], ["2023/24", "[c]"]],
-        csv_url="../data/complaints-received.csv", citation="Castlemere District Council (2024), complaints data.",
+        id=fid,
+        title="Complaints rose by 25%",
+        subtitle="Complaints received, Castlemere, 2019/20 to 2023/24",
+        summary="Complaints rose by 25%, from 276 in 2021/22 to 344 in 2022/23.",
+        chart=chart,
+        table_columns=["Year", "Complaints"],
+        table_rows=[["2021/22", "276"], ["2022/23", "344"], ["2023/24", "[c]"]],
+        csv_url="../data/complaints-received.csv",
+        citation="Castlemere District Council (2024), complaints data.",
         notes=["[c] means fewer than 5."],
     )
     base.update(kw)
@@ -233,8 +255,13 @@ def _figure(fid="fig-a", chart=None, **kw) -> C.Figure:
 
 def test_figure_html_escapes_every_text_field():
     fig = _figure(
-        title=NASTY[0], subtitle=NASTY[1], summary=NASTY[5], citation=NASTY[3], notes=[NASTY[4]],
-        table_columns=[NASTY[2], "n"], table_rows=[[NASTY[0], NASTY[3]]],
+        title=NASTY[0],
+        subtitle=NASTY[1],
+        summary=NASTY[5],
+        citation=NASTY[3],
+        notes=[NASTY[4]],
+        table_columns=[NASTY[2], "n"],
+        table_rows=[[NASTY[0], NASTY[3]]],
     )
     html = str(C.figure_html(fig, C.to_svg(C.bar_chart(NASTY[:2], [1, 2])), heading_level=3))
     p = _Collect()
@@ -285,8 +312,12 @@ def test_ids_are_unique_across_figures_on_one_page(built):
     clipped["layer"][0]["mark"]["clip"] = True  # clip paths carry ids too
     page = "\n".join(
         str(C.figure_html(_figure(fid, chart=chart), C.to_svg(chart)))
-        for fid, chart in (("fig-one", built["columns"]), ("fig-two", built["columns"]),
-                           ("fig-three", clipped), ("fig-four", clipped))
+        for fid, chart in (
+            ("fig-one", built["columns"]),
+            ("fig-two", built["columns"]),
+            ("fig-three", clipped),
+            ("fig-four", clipped),
+        )
     )
     ids = re.findall(r'\sid="([^"]+)"', page)
     assert len(ids) == len(set(ids)) and len(ids) >= 14
@@ -295,9 +326,24 @@ def test_ids_are_unique_across_figures_on_one_page(built):
         assert ref in ids
     # Each figure's references stay inside that figure.
     for fid in ("fig-one", "fig-two", "fig-three", "fig-four"):
-        block = page[page.index(f'<figure id="{fid}"'):]
+        block = page[page.index(f'<figure id="{fid}"') :]
         block = block[: block.index("</figure>")]
         assert all(ref.startswith(f"{fid}-") for ref in re.findall(r"url\(#([^)]+)\)", block))
+
+
+def test_render_figures_renders_each_chart_once(built, monkeypatch):
+    figs = [
+        _figure("fig-x", chart=built["grouped"]),
+        _figure("fig-y", chart=None),
+        _figure("fig-z", chart=built["grouped"]),
+    ]
+    C.render_many([built["grouped"]])
+    monkeypatch.setattr(C, "_convert", lambda s: pytest.fail("should come from the cache"))
+    html = C.render_figures(figs)
+    assert [h.startswith(f'<figure id="{f.id}"') for h, f in zip(html, figs, strict=True)] == [True] * 3
+    assert "<svg" in html[0] and "<svg" not in html[1] and 'id="fig-z-chart-title"' in html[2]
+    with pytest.raises(ValueError, match="unique"):
+        C.render_figures([figs[1], figs[1]])
 
 
 def test_figure_html_accepts_svg_already_prepared_for_it(built):
@@ -316,16 +362,22 @@ def test_figures_pass_the_nu_html_checker(built, tmp_path):
     if not jar.is_file():
         pytest.skip("npm vnu-jar is not installed (make browser-deps)")
     figures = "\n".join(
-        str(C.figure_html(_figure(f"fig-{name}", chart=chart, title=NASTY[0]), C.to_svg(chart), heading_level=2))
+        str(
+            C.figure_html(
+                _figure(f"fig-{name}", chart=chart, title=NASTY[0]), C.to_svg(chart), heading_level=2
+            )
+        )
         for name, chart in built.items()
     )
     page = tmp_path / "page.html"
     page.write_text(
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>t</title></head>'
-        f"<body><main><h1>Charts</h1>{figures}</main></body></html>", "utf-8"
+        f"<body><main><h1>Charts</h1>{figures}</main></body></html>",
+        "utf-8",
     )
-    result = subprocess.run(["java", "-jar", str(jar), "--errors-only", str(page)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["java", "-jar", str(jar), "--errors-only", str(page)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -346,6 +398,13 @@ def test_contrast_judges_labels_against_the_bar_behind_them(rendered):
     inside = {c.element: c for c in report if c.element.startswith("text 'Upheld: 50'")}
     check = inside["text 'Upheld: 50'"]
     assert check.against == C.PALETTE[0].lower() and check.colour == C.BACKGROUND and check.ok
+
+
+def test_text_without_its_bar_behind_it_fails(rendered):
+    # White labels are only readable on their segments: remove the segments and the check must fail.
+    svg = re.sub(r'<path d="M[^"]*" fill="#(12436D|801650)" [^>]*/>', "", rendered["stacked"])
+    failing = [c for c in C.svg_contrast_report(svg) if not c.ok]
+    assert failing and all(c.element.startswith("text") and c.colour == C.BACKGROUND for c in failing)
 
 
 def test_dark_page_needs_the_charts_own_background(rendered):
