@@ -144,6 +144,20 @@ def test_year_to_date_column_is_hatched_and_labelled(rendered):
     assert len(solid) == 3
 
 
+def test_year_to_date_display_labels_become_two_lines():
+    for periods, notes in (
+        (["2022/23", "2023/24 (Q1–Q3)"], None),
+        (["2022/23", "2023/24"], [None, "(Q1–Q3)"]),
+    ):
+        svg = C.render_svg(
+            C.column_trend(periods, [344, 227], ytd_flags=[False, True], ytd_notes=notes), figure_id="y"
+        )
+        lines = [[ts.text for ts in t.iter(f"{SVG}tspan")] for t in ET.fromstring(svg).iter(f"{SVG}text")]
+        assert ["2023/24", "(Q1–Q3)"] in lines
+    plain = C.render_svg(C.column_trend(["2023/24"], [227], ytd_flags=[True]), figure_id="z")
+    assert "(year to date)" in plain
+
+
 def test_line_chart_series_differ_by_dash_and_shape_and_end_labels_do_not_overlap(built, rendered):
     root = ET.fromstring(rendered["line"])
     dashes = {p.get("stroke-dasharray") for p in root.iter(f"{SVG}path") if p.get("stroke") in C.PALETTE}

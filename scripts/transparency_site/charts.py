@@ -296,8 +296,9 @@ def column_trend(
 ) -> alt.LayerChart:
     """Columns for financial years; a year to date is hatched and labelled, never just recoloured.
 
-    `periods` are year labels ('2022/23'). A year-to-date column's axis label gets a second line: its
-    `ytd_notes` entry (e.g. '(Q1–Q3)' from periods.Year) or '(year to date)'.
+    `periods` are year labels ('2022/23', or periods.Year.display such as '2023/24 (Q1–Q3)'). A
+    year-to-date column's axis label gets a second line: its `ytd_notes` entry, else the bracketed
+    part of a display label, else '(year to date)'.
     """
     _check_same_length(periods=periods, values=values, ytd_flags=ytd_flags)
     _check_unique("periods", periods)
@@ -306,7 +307,14 @@ def column_trend(
     fmt = _formatter(value_format)
     rows = []
     for p, v, ytd, note in zip(periods, values, ytd_flags, notes, strict=True):
-        axis_label = f"{p}\n{note or '(year to date)'}" if ytd else p
+        if not ytd:
+            axis_label = p
+        elif note:
+            axis_label = f"{p}\n{note}"
+        elif " (" in p:  # already a display label such as '2023/24 (Q1–Q3)'
+            axis_label = p.replace(" (", "\n(", 1)
+        else:
+            axis_label = f"{p}\n(year to date)"
         rows.append(
             {
                 "period": axis_label,
@@ -1245,7 +1253,7 @@ FIGURE_CSS = """\
 /* The chart draws on its own white panel, so it stays readable in the dark palette too. */
 .ts-figure svg.ts-chart { border-radius: .3rem; margin: .4em 0; }
 .ts-figure table { font-variant-numeric: tabular-nums; }
-@media print { .ts-figure { break-inside: avoid; } .ts-figure details > *:not(summary) { display: block; } }
+@media print { .ts-figure svg.ts-chart, .ts-figure table { break-inside: avoid; } }
 """
 
 
