@@ -27,7 +27,7 @@ def cmd_validate(args) -> int:
         print(f"No datasets folder at {root}. Run this from your site's folder, or give --datasets DIR.", file=sys.stderr)
         return EXIT_USAGE
     problems = validate(root)
-    print(format_problems(problems, args.format))
+    print(format_problems(problems, args.format, base=args.datasets))
     return EXIT_PROBLEMS if problems else EXIT_OK
 
 
