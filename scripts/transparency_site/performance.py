@@ -219,7 +219,7 @@ def breakdown_figure(ctx: Context, page: str, measure_id: str, *, period: str | 
     fid = _chart_id(measure_id, focus.label)
     summary = _breakdown_sentence(ctx, m, focus, values, labels)
     fig = charts.Figure(
-        id=fid, title=headline or summary, subtitle=f"{m.title} ({unit_words(m)}), {focus.display}",
+        id=fid, title=headline or _breakdown_headline(ctx, m, focus, values, labels), subtitle=f"{m.title} ({unit_words(m)}), {focus.display}",
         summary=summary, chart=chart, table_columns=cols, table_rows=table_rows, csv_url=rel(page, csv_url(measure_id)),
         citation=citation(ctx, m, None, f"{ctx.registry.site_url}{page_url(page)}#{fid}"),
         notes=_notes(ctx, [ctx.row(measure_id, y.label, v) for y in years for v in values]),
@@ -382,6 +382,18 @@ def _breakdown_sentence(ctx: Context, m: Measure, year: Year, values: list[str],
     return f"In {year.display}, {m.title.lower()} ranged from {show(worst[1], m)} ({worst[0]}) to {show(best[1], m)} ({best[0]})."
 
 
+def _breakdown_headline(ctx: Context, m: Measure, year: Year, values: list[str], labels: list[str]) -> str:
+    """A short headline message: which part stood out in the year."""
+    shown = [(label, _val(ctx.row(m.id, year.label, v))) for v, label in zip(values, labels, strict=True)]
+    shown = [(label, v) for label, v in shown if v is not None]
+    if not shown:
+        return f"{m.title}, {year.display}"
+    top = max(shown, key=lambda p: p[1])
+    if m.unit == "count":
+        return f"{top[0]} had the most {m.title.split(' by ')[0].lower()} in {year.display}"
+    return f"{m.title} was highest for {top[0]} in {year.display}"
+
+
 def _monthly_sentence(ctx: Context, m: Measure, periods: list[str], values: list[str]) -> str:
     totals = []
     for v in values:
@@ -416,14 +428,23 @@ def headline(ctx: Context, page: str, measure_id: str, period: str, label: str |
         prev = _previous_complete(ctx, y)
         pr = ctx.row(measure_id, prev.label, dimension_value) if prev else None
         if pr and _val(pr) is not None and _val(r) is not None and pr["value"]:
-            pct = (r["value"] - pr["value"]) / pr["value"] * 100
-            sign = "+" if pct > 0 else "−" if pct < 0 else "±"
-            change = f'<span class="ts-headline__change">{sign}{fmt.percent_change(pct) if pct else "0%"} on {h(prev.display)}</span>'
+            change = f'<span class="ts-headline__change">{h(change_words(m, pr["value"], r["value"]))} on {h(prev.display)}</span>'
     return Markup(
         f'<li{anchor}><span class="ts-headline__value">{h(show(r, m))}</span>'
         f'<span class="ts-headline__label">{h(label or m.title)} in {h(year_display(ctx, period))}</span>{change}'
         f'<a href="{h(href)}">Link to this figure<span class="md-visually-hidden"> ({h(label or m.title)}, {h(year_display(ctx, period))})</span></a></li>'
     )
+
+
+def change_words(m: Measure, old: float, new: float) -> str:
+    """'+25%' for counts; '+2.1 percentage points' for percentages (a change in a rate is not a % change)."""
+    if m.unit == "percent":
+        diff = new - old
+        sign = "+" if diff > 0 else "−" if diff < 0 else "±"
+        return f"{sign}{fmt.number(abs(diff), 1)} percentage points"
+    pct = (new - old) / old * 100
+    sign = "+" if pct > 0 else "−" if pct < 0 else "±"
+    return f"{sign}{fmt.percent_change(pct) if pct else '0%'}"
 
 
 def _previous_complete(ctx: Context, y: Year) -> Year | None:
@@ -479,7 +500,7 @@ def home_page(ctx: Context) -> Page:
         parts.append(f"## {md_escape('The year so far' if not y.complete else 'Last full year')}: {md_escape(y.display)}")
         parts.append(headlines([
             headline(ctx, page, "complaints_received", y.label, "Complaints"),
-            headline(ctx, page, "complaints_upheld_rate", y.label, "Complaints upheld"),
+            headline(ctx, page, "complaints_upheld_rate", y.label, "Upheld in full or in part"),
             headline(ctx, page, "complaints_responded_on_time", y.label, "Answered on time"),
             headline(ctx, page, "compliments_received", y.label, "Compliments"),
         ]))

@@ -63,7 +63,7 @@ def edition_of(data: Data) -> dict:
 def generate(data: Data, hand_written: list[str] = ()) -> Bundle:
     rows = measures.compute_all(data)
     units = {m.id: m.unit for m in measures.MEASURES.values()}
-    rows = disclosure.suppress(rows, data.threshold, units=units, totals=disclosure.TOTALS)
+    rows = disclosure.suppress(rows, data.threshold, units=units, totals=disclosure.infer_totals(units))
     ctx = performance.Context(data=data, rows=rows, years=measures.years(data), registry=Registry(data.council["site_url"]),
                               edition=edition_of(data))
     council = data.council
