@@ -151,7 +151,7 @@ HOS_OUTCOMES = {
 }
 _HOS_FAULT = {"severe_maladministration", "maladministration", "partial_maladministration", "service_failure"}
 ESCALATED_2023 = (4, 3)  # seed 003: seven cases escalated to an ombudsman in 2023/24 to date (lgsco, hos)
-CARRIED_INTO_2023 = (1, 1)  # received in 2022/23, decided in 2023/24
+CARRIED_INTO_2023 = (2, 2)  # received in 2022/23, decided in 2023/24
 
 
 # ============================================================================================
@@ -472,10 +472,14 @@ def _complaints(rng: random.Random, years: list[int], scale: float, services: li
 
 
 def _working_channel(day: dt.date, channel: str, cal) -> tuple[dt.date, str]:
-    """Phone calls, letters and visits arrive on working days; online ones any day."""
+    """Phone calls, letters and visits arrive on working days; online ones any day.
+
+    The day never moves into another financial year (so yearly totals stay exact): a weekend letter on
+    31 March becomes an online form instead.
+    """
     if channel in _OFFLINE and not cal.is_working_day(day):
         nxt = cal.add(day, 1)
-        if nxt <= AS_OF:
+        if nxt <= AS_OF and periods.fy_start_year(nxt) == periods.fy_start_year(day):
             return nxt, channel
         return day, "online_form"
     return day, channel
