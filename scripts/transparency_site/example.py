@@ -36,6 +36,7 @@ from bisect import bisect_right
 from itertools import accumulate
 from pathlib import Path
 
+import holidays
 import yaml
 
 from . import periods, schema
@@ -345,8 +346,6 @@ def _council(years: list[int], scale: float) -> dict:
 
 
 def _bank_holidays(year: int) -> set[dt.date]:
-    import holidays
-
     return set(holidays.country_holidays("GB", subdiv="ENG", years=[year]))
 
 
