@@ -500,7 +500,7 @@ def home_page(ctx: Context) -> Page:
         parts.append(f"## {md_escape('The year so far' if not y.complete else 'Last full year')}: {md_escape(y.display)}")
         parts.append(headlines([
             headline(ctx, page, "complaints_received", y.label, "Complaints"),
-            headline(ctx, page, "complaints_upheld_rate", y.label, "Upheld in full or in part"),
+            headline(ctx, page, "complaints_outcomes", y.label, "Complaints fully upheld", dimension_value="upheld"),
             headline(ctx, page, "complaints_responded_on_time", y.label, "Answered on time"),
             headline(ctx, page, "compliments_received", y.label, "Compliments"),
         ]))

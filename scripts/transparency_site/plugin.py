@@ -64,7 +64,7 @@ class TransparencyPlugin(BasePlugin[TransparencyConfig]):
     def on_page_markdown(self, markdown, page, config, files):
         if page.file.generated_by:
             return markdown  # generated pages are complete and escaped already: never re-rendered
-        return _render_hand_written(markdown, page.file.src_uri, self.bundle.docs_context())
+        return _render_hand_written(markdown, page.file.src_uri, self.bundle.docs_context(page.file.src_uri))
 
     def on_post_page(self, output, page, config):
         # Material's base.html gives its hidden checkboxes autocomplete="off", which is invalid HTML

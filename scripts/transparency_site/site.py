@@ -27,10 +27,15 @@ class Bundle:
     def registry(self) -> Registry:
         return self.ctx.registry
 
-    def docs_context(self) -> dict:
-        return {"council": self.data.council, "policy": self.data.policy, "figure": self.figure}
+    def docs_context(self, page: str = "index.md") -> dict:
+        """What a hand-written docs/ page can use: council, policy and figure() (links relative to ``page``)."""
 
-    def figure(self, measure: str, period: str, dimension_value: str | None = None) -> Markup:
+        def figure(measure: str, period: str, dimension_value: str | None = None) -> Markup:
+            return self.figure(measure, period, dimension_value, page=page)
+
+        return {"council": self.data.council, "policy": self.data.policy, "figure": figure}
+
+    def figure(self, measure: str, period: str, dimension_value: str | None = None, page: str = "index.md") -> Markup:
         """{{ figure("complaints_received", "2022/23") }} in a docs/ page: the formatted number, linked to its permalink."""
         if measure not in measures.MEASURES:
             raise LookupError(f"unknown measure {measure!r} in figure(); the measures are listed on the Methodology page")
@@ -41,7 +46,10 @@ class Bundle:
         fid = figure_id(measure, period, dimension_value)
         url = self.registry.url(fid) or ""
         text = performance.show(row, measures.MEASURES[measure])
-        return Markup(f'<a href="/{url.lstrip("/")}" class="ts-figure-ref">{pages.h(text)}</a>') if url else pages.h(text)
+        if not url:
+            return pages.h(text)
+        target, _, anchor = url.partition("#")
+        return Markup(f'<a href="{performance.rel(page, target)}#{anchor}" class="ts-figure-ref">{pages.h(text)}</a>')
 
 
 def build_date() -> dt.date:
