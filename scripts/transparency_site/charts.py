@@ -350,7 +350,9 @@ def column_trend(
     labels = base.mark_text(baseline="bottom", dy=-4).encode(
         x=x, y=alt.Y("label_y:Q", scale=alt.Scale(domain=domain, nice=False)), text="label:N"
     )
-    step = alt.Step(max(56, 28 + 10 * max((len(p) for p in periods), default=0)))
+    # Wide enough for the longest line of any axis label (about 8 px a character at 13 px).
+    longest = max((len(line) for r in rows for line in r["period"].split("\n")), default=0)
+    step = alt.Step(max(64, 24 + 8 * longest))
     return _finish(
         [complete, partial_year, labels], rows, width=width or step, height=240, description=description
     )
