@@ -493,7 +493,9 @@ def test_footnote_and_method():
     assert footnote(5).startswith("[c] means") and "between 1 and 4" in footnote(5)
     assert "between 1 and 9" in footnote(10)
     text = disclosure.method(5)
-    assert "from 1 to 4" in text and "at least 5 records" in text and "{" not in text
+    assert "from 1 to 4" in text and "fewer than 5 records" in text and "{" not in text
+    assert disclosure.METHOD == text  # the default threshold
+    assert "from 1 to 9" in disclosure.method(10) and "fewer than 10 records" in disclosure.method(10)
 
 
 # ---- random tables ---------------------------------------------------------------------------------

@@ -74,14 +74,15 @@ ADDITIVE_UNITS = frozenset({"count", "gbp"})
 
 # Fields of record-level downloads that are identifying in combination. "field:financial_year" is
 # derived from a date field and is never replaced (the dates are needed for every timeliness
-# measure); the others are replaced by [c] where needed, in an order chosen to hide the fewest.
+# measure); the others are replaced by [c] where needed.
+# Listed most important first: the last one is replaced first.
 DEFAULT_QUASI_IDENTIFIERS: dict[str, list[str]] = {
     "complaints": ["received:financial_year", "service_id", "category", "channel"],
     "compliments": ["received:financial_year", "service_id", "channel"],
     "ombudsman_cases": ["received:financial_year", "ombudsman", "service_id"],
 }
 
-METHOD = """\
+METHOD_TEMPLATE = """\
 Some numbers are too small to publish safely. If we said that 2 complaints about one service were
 upheld, someone who knows a person who complained might learn something private about them. So, in
 every breakdown of complaints, compliments and ombudsman cases (by stage, service, channel,
@@ -105,14 +106,25 @@ The lists of individual complaints, compliments and ombudsman cases that you can
 the same rule. No person is named in them and every identifier is made up by the case system. But
 a combination of details, such as the service, the year, what the complaint was about and how it
 was made, could still point to one person. So no combination of those details is shared by fewer
-than {threshold} records: where a combination is rarer than that, we replace some of the details
-with [c], starting with the detail that hides the fewest values overall, until every combination
-is shared by at least {threshold} records. If only a handful of records still stand out, we also
-replace the same details in a few records from larger groups, so that they are not alone. We never
-change the dates, because they are needed to check how quickly complaints were answered. If a
-detail is replaced in one record, we also replace the link to it from a related record (for
-example from a stage 2 complaint to its stage 1 complaint), so that the link cannot give it away.
+than {threshold} records, counting [c] as a value of its own. Where a combination is rarer than that,
+we replace details with [c]. Each record loses as few details as possible, and the least useful
+first: for a complaint, how it was made, then what it was about, and the service last. If a few
+records still stand out, we replace the same details in a few records from larger groups, so that
+they are not alone. If a whole year has fewer than {threshold} records, all of these details are
+replaced. We never change the dates, because they are needed to check how quickly complaints were
+answered. If a detail is replaced in one record, we also replace the link to it from a related
+record (for example from a stage 2 complaint to its stage 1 complaint), so that the link cannot
+give it away.
 """
+
+
+def method(threshold: int = DEFAULT_THRESHOLD) -> str:
+    """The methodology page's "Small numbers" section for a council's threshold."""
+    return METHOD_TEMPLATE.format(threshold=threshold, below=max(threshold - 1, 1))
+
+
+# For the default threshold. A council with another threshold needs method(data.threshold).
+METHOD = method(DEFAULT_THRESHOLD)
 
 
 def footnote(threshold: int = DEFAULT_THRESHOLD) -> str:
@@ -120,11 +132,6 @@ def footnote(threshold: int = DEFAULT_THRESHOLD) -> str:
     below = max(threshold - 1, 1)
     return (f"{SYMBOL} means a number we do not publish, so that nobody can be identified: it is between 1 and "
             f"{below}, or it would let you work out one that is.")
-
-
-def method(threshold: int = DEFAULT_THRESHOLD) -> str:
-    """``METHOD`` for a council's threshold, for the methodology page."""
-    return METHOD.format(threshold=threshold, below=max(threshold - 1, 1))
 
 
 def is_controlled(measure_id: str, exempt: Collection[str] | Callable[[str], bool] | None = None) -> bool:
@@ -621,88 +628,97 @@ def _derive(value, how: str):
     raise ValueError(f"unknown derived quasi-identifier: {how!r}")
 
 
-def _local_suppression(keys_fixed: list[tuple], values: list[tuple], order: Sequence[int], k: int) -> list[set[int]]:
+def _patterns(order: Sequence[int]) -> list[frozenset[int]]:
+    """Which fields to replace, in the order they are tried: one field before two, and within a
+    level the least important first (``order`` lists positions least important first)."""
+    rank = {p: r for r, p in enumerate(order)}
+    out = []
+    for size in range(1, len(order) + 1):
+        combos = itertools.combinations(order, size)
+        out += [frozenset(c) for c in sorted(combos, key=lambda c: sorted((rank[p] for p in c), reverse=True))]
+    return out
+
+
+def _local_suppression(keys_fixed: list[tuple], values: list[tuple], order: Sequence[int], k: int) -> list[frozenset[int]]:
     """Which free quasi-identifiers to replace in each record (positions into ``values[i]``).
 
-    Records in a combination shared by fewer than k have the next field of ``order`` replaced,
-    level by level; those still alone at the end are pooled, and the pool is filled up from the
-    largest groups when it is smaller than k.
+    1. A record whose combination is shared by at least k records keeps everything.
+    2. Each other record takes the first pattern of ``_patterns`` under which it joins a group of at
+       least k (with the other such records, and with records already published that way).
+    3. Records still alone get every field replaced; where that pool has fewer than k records, it is
+       filled up with records from groups larger than k (or whole groups), same year.
+    4. A replaced field whose value is the same for a whole group is given back.
     """
     n = len(values)
-    masked: list[set[int]] = [set() for _ in range(n)]
+    full = frozenset(order)
 
-    def key(i):
-        return keys_fixed[i], tuple(SYMBOL if j in masked[i] else v for j, v in enumerate(values[i]))
+    def key(i: int, pattern: frozenset[int]) -> tuple:
+        return keys_fixed[i], tuple(SYMBOL if j in pattern else v for j, v in enumerate(values[i]))
 
-    for f in order:
-        counts = Counter(key(i) for i in range(n))
-        risky = [i for i in range(n) if counts[key(i)] < k]
+    masked: list[frozenset[int]] = [frozenset()] * n
+    first = Counter(key(i, masked[i]) for i in range(n))
+    size: Counter = Counter()  # published key → records
+    risky = []
+    for i in range(n):
+        if first[key(i, masked[i])] >= k:
+            size[key(i, masked[i])] += 1
+        else:
+            risky.append(i)
+    for pattern in _patterns(order):
         if not risky:
             break
+        groups: dict[tuple, list[int]] = defaultdict(list)
         for i in risky:
-            masked[i].add(f)
-    full = set(order)
-    while True:
-        counts = Counter(key(i) for i in range(n))
-        small = sorted({key(i) for i in range(n) if counts[key(i)] < k}, key=str)
-        if not small:
-            break
-        progressed = False
-        for sk in small:
-            stratum = sk[0]
-            pool_key = (stratum, tuple(SYMBOL if j in full else v for j, v in enumerate(sk[1])))
-            if sk != pool_key:
-                # Not yet fully replaced (a field outside ``order`` cannot be): join the pool.
-                for i in range(n):
-                    if key(i) == sk:
-                        masked[i] |= full
-                progressed = True
-                break
-            need = k - counts[pool_key]
-            # Donors: records of the same stratum in groups that stay at k or more without them.
-            groups = defaultdict(list)
-            for i in range(n):
-                ki = key(i)
-                if ki[0] == stratum and ki != pool_key:
-                    groups[ki].append(i)
-            spare = sorted(groups.items(), key=lambda kv: (-len(kv[1]), str(kv[0])))
+            groups[key(i, pattern)].append(i)
+        risky = []
+        for kk, members in groups.items():
+            if len(members) + size[kk] >= k or pattern == full:
+                for i in members:
+                    masked[i] = pattern
+                size[kk] += len(members)
+            else:
+                risky += members
+
+    # Pools smaller than k, one per year at most: fill them up.
+    members_of: dict[tuple, list[int]] = defaultdict(list)
+    for i in range(n):
+        members_of[key(i, masked[i])].append(i)
+    for pool in sorted((kk for kk, m in members_of.items() if len(m) < k), key=str):
+        stratum = pool[0]
+        need = k - len(members_of[pool])
+        others = sorted(((kk, m) for kk, m in members_of.items() if kk[0] == stratum and kk != pool),
+                        key=lambda kv: (-len(kv[1]), str(kv[0])))
+        donors = []
+        for _, m in others:  # spare records first: their group stays at k or more
+            donors += sorted(m)[: max(0, min(len(m) - k, need - len(donors)))]
+        if len(donors) < need:  # not enough spare: merge the smallest whole groups
             donors = []
-            for _, members in spare:
-                take = min(len(members) - k, need - len(donors))
-                if take > 0:
-                    donors += sorted(members)[:take]
-            if len(donors) < need:
-                # Not enough spare records: merge the smallest whole groups into the pool.
-                donors = []
-                for _, members in sorted(groups.items(), key=lambda kv: (len(kv[1]), str(kv[0]))):
-                    donors += members
-                    if len(donors) >= need:
-                        break
-            if donors:
-                for i in donors:
-                    masked[i] |= full
-                progressed = True
-                break
-        if not progressed:
-            break  # a stratum with fewer than k records in all: everything that can be is replaced
-    # Give back what hides nothing: a replaced field whose true value is the same for every record
-    # of its group. Groups can only merge when that happens, so none gets smaller than it was.
+            for _, m in sorted(others, key=lambda kv: (len(kv[1]), str(kv[0]))):
+                donors += m
+                if len(donors) >= need:
+                    break
+        for i in donors:
+            members_of[key(i, masked[i])].remove(i)
+            masked[i] = full
+            members_of[pool].append(i)
+        # A year with fewer than k records in all stays as it is: everything replaced.
+
+    # Give back what hides nothing. Every member of a group gets the same change, so groups can only
+    # merge, never shrink.
     changed = True
     while changed:
         changed = False
         groups = defaultdict(list)
         for i in range(n):
-            groups[key(i)].append(i)
+            groups[key(i, masked[i])].append(i)
         for members in groups.values():
             if len(members) < k:
                 continue  # a year too small to protect keeps everything replaced
-            for j in sorted(masked[members[0]]):
-                if len({values[i][j] for i in members}) == 1:
-                    for i in members:
-                        masked[i].discard(j)
-                    changed = True
-            if changed:
-                break
+            back = {j for j in masked[members[0]] if len({values[i][j] for i in members}) == 1}
+            if back:
+                for i in members:
+                    masked[i] = masked[i] - back
+                changed = True
     return masked
 
 
@@ -734,17 +750,8 @@ def suppress_records(rows: list[dict], resource: str, threshold: int, quasi_iden
     keys_fixed = [tuple(_derive(r.get(q.split(":")[0]), q.split(":", 1)[1]) for q in fixed) for r in rows]
     values = [tuple(r.get(f) for f in free) for r in rows]
 
-    # Try every order of replacing fields and keep the one that replaces fewest values (ties: the
-    # caller's order of importance, least important replaced first).
-    base = list(range(len(free)))[::-1]
-    orders = [base] if len(free) > 6 else [list(p) for p in itertools.permutations(base)]
-    best = None
-    for rank, order in enumerate(orders):
-        masked = _local_suppression(keys_fixed, values, order, threshold)
-        cost = (sum(len(m) for m in masked), rank)
-        if best is None or cost < best[0]:
-            best = (cost, masked)
-    masked = best[1]
+    # The caller lists quasi-identifiers most important first: the last is replaced first.
+    masked = _local_suppression(keys_fixed, values, list(range(len(free)))[::-1], threshold)
     for i, m in enumerate(masked):
         for j in m:
             out[i][free[j]] = SYMBOL
