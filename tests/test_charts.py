@@ -494,3 +494,16 @@ def test_render_many_in_processes_matches_in_process(monkeypatch):
     calls = Counter()
     monkeypatch.setattr(C, "_convert", lambda s: calls.update(["n"]) or "")
     assert C.render_many(charts) == serial and calls["n"] == 0  # all cached now
+
+
+def test_remote_data_is_refused():
+    spec = {"mark": "bar", "data": {"url": "https://example.com/data.csv"}, "encoding": {}}
+    with pytest.raises(ValueError, match="not allowed"):
+        C.to_svg(spec)
+
+
+def test_render_many_reports_a_failing_chart_from_a_child_process():
+    bad = {"mark": "nonsense", "data": {"values": []}}
+    good = C.bar_chart(["x", "y"], [1, 2])
+    with pytest.raises(RuntimeError, match="could not render"):
+        C.render_many([good, bad], workers=2)

@@ -1052,10 +1052,17 @@ def _convert_in_processes(spec_jsons: list[str], workers: int) -> list[str]:
         for _ in shares
     ]
     outputs: list[tuple[str, str]] = [("", "")] * workers
+    timed_out: list[bool] = [False] * workers
 
     def talk(i: int) -> None:
         stdin = "".join(json.dumps({"spec": spec_jsons[j], "vl": VL_VERSION}) + "\n" for j in shares[i])
-        outputs[i] = procs[i].communicate(stdin)
+        try:
+            # Generous: a warm chart takes ~0.05 s, a cold process ~1 s.
+            outputs[i] = procs[i].communicate(stdin, timeout=60 + 5 * len(shares[i]))
+        except subprocess.TimeoutExpired:
+            timed_out[i] = True
+            procs[i].kill()
+            outputs[i] = procs[i].communicate()
 
     threads = [threading.Thread(target=talk, args=(i,)) for i in range(workers)]
     for t in threads:
@@ -1064,11 +1071,10 @@ def _convert_in_processes(spec_jsons: list[str], workers: int) -> list[str]:
         t.join()
     results: list[str | None] = [None] * len(spec_jsons)
     for i, (out, err) in enumerate(outputs):
-        lines = out.splitlines()
-        if procs[i].returncode != 0 or len(lines) != len(shares[i]):
-            raise RuntimeError(
-                f"chart rendering process failed (exit {procs[i].returncode}): {err.strip()[-500:]}"
-            )
+        lines = [line for line in out.split("\n") if line]
+        if timed_out[i] or procs[i].returncode != 0 or len(lines) != len(shares[i]):
+            why = "timed out" if timed_out[i] else f"exit {procs[i].returncode}"
+            raise RuntimeError(f"chart rendering process failed ({why}): {err.strip()[-500:]}")
         for j, line in zip(shares[i], lines, strict=True):
             answer = json.loads(line)
             if "error" in answer:
