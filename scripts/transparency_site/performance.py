@@ -537,7 +537,7 @@ def overview_page(ctx: Context) -> Page:
     items = [("Complaints", P + "complaints.md"), ("Complaints by service", P + "services/index.md"),
              ("Compliments", P + "compliments.md"), ("Ombudsman decisions", P + "ombudsman.md"),
              ("Customer contact", P + "contact.md"), ("Service standards", P + "standards.md"),
-             ("What we changed", P + "improvements.md")]
+             ("What we changed", P + "improvements.md"), ("How we compare", P + "comparisons.md")]
     parts.append(_links([i for i in items if i[1] in ctx_pages(ctx)], page))
     parts.append(provenance(ctx, page))
     return md_page(page, "How we are doing", parts)
@@ -556,6 +556,8 @@ def ctx_pages(ctx: Context) -> set[str]:
         have.add(P + "standards.md")
     if not ctx.data.has("improvements"):
         have.discard(P + "improvements.md")
+    if ctx.data.has("benchmarks"):
+        have.add(P + "comparisons.md")
     return have
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from . import charts, disclosure, downloads, fmt, measures, pages, performance, reports
+from . import charts, comparisons, disclosure, downloads, fmt, measures, pages, performance, reports
 from .figures import Registry, figure_id
 from .load import Data
 
@@ -89,6 +89,9 @@ def generate(data: Data, hand_written: list[str] = ()) -> Bundle:
                      ("improvements.md", performance.improvements_page)]:
         if performance.P + path in have:
             built.append(fn(ctx))
+    comparison = comparisons.page(ctx)
+    if comparison is not None:
+        built.append(comparison)
     built += reports.pages(ctx)
     built.append(performance.methodology_page(ctx))
     built += [
