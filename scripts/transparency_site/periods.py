@@ -156,12 +156,21 @@ class WorkingDays:
     def add(self, start: dt.date, n: int) -> dt.date:
         """The date ``n`` working days after ``start`` (the deadline for 'within n working days')."""
         self._check(start)
-        i = bisect.bisect_right(self._days, start.toordinal()) + n - 1
         if n <= 0:
             return start
+        i = bisect.bisect_right(self._days, start.toordinal()) + n - 1
+        if i >= len(self._days):
+            raise ValueError(f"{n} working days after {start} is outside the working-day calendar ({self.origin}–{self.end})")
         return dt.date.fromordinal(self._days[i])
 
 
+def calendar(country: str = "england", extra_closed: tuple[dt.date | str, ...] = ()) -> WorkingDays:
+    # council.yaml's closure days load as 'YYYY-MM-DD' strings (read_yaml keeps dates as written): a
+    # string would never equal a date and the closure would be silently ignored.
+    days = (d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)) for d in extra_closed)
+    return _calendar(country, tuple(sorted(set(days))))
+
+
 @cache
-def calendar(country: str = "england", extra_closed: tuple[dt.date, ...] = ()) -> WorkingDays:
-    return WorkingDays(country, tuple(sorted(extra_closed)))
+def _calendar(country: str, extra_closed: tuple[dt.date, ...]) -> WorkingDays:
+    return WorkingDays(country, extra_closed)
