@@ -75,29 +75,55 @@ def build_site(config_file: Path, site_dir: Path, datasets: Path | None = None, 
     for old in site_dir.parent.glob(f".{site_dir.name}-build-*"):
         shutil.rmtree(old, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
+    # MkDocs' warnings are collected, not printed, so a failure can say exactly what went wrong once.
+    logger = logging.getLogger("mkdocs")
+    collected = _Collect()
+    saved = (logger.level, logger.propagate)
+    logger.addHandler(collected)
     if quiet:
-        logging.getLogger("mkdocs").setLevel(logging.WARNING)
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
     try:
         with _env(**{DATASETS_ENV: str(datasets), "SOURCE_DATE_EPOCH": source_date_epoch(datasets)}):
             cfg = load_config(str(config_file), site_dir=str(tmp))
             build(cfg)
-    except InvalidData:
+    except (InvalidData, PluginError, Abort, ConfigurationError) as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    except PluginError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        cause = exc.__cause__ or exc.__context__
-        if isinstance(cause, InvalidData):
-            raise cause from None
-        raise BuildFailed(str(exc)) from None
-    except (Abort, ConfigurationError) as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise BuildFailed(str(exc) or exc.__class__.__name__) from None
+        # MkDocs wraps a plugin's error in Abort("Aborted with a BuildError!"): report the real one.
+        chain = _chain(exc)
+        invalid = next((e for e in chain if isinstance(e, InvalidData)), None)
+        if invalid is not None:
+            raise invalid from None
+        real = next((e for e in chain if isinstance(e, (PluginError, ConfigurationError))), None)
+        lines = [str(real)] if real is not None else collected.messages or [str(exc)]
+        raise BuildFailed("\n".join(lines)) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        logger.removeHandler(collected)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
     _swap(tmp, site_dir)
     return site_dir
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out, seen = [], set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        out.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return out
 
 
 def _swap(new: Path, live: Path) -> None:
