@@ -393,8 +393,9 @@ def _not_accepted(ctx: Context, page: str, y: Year, prev: Year | None) -> list:
 
 
 def _ombudsman(ctx: Context, page: str, y: Year, prev: Year | None) -> list:
+    findings, n_findings = _non_compliance(ctx, y)
     if not ctx.data.has("ombudsman_cases"):
-        return []
+        return ["## Ombudsman decisions and findings of non-compliance", *findings] if n_findings else []
     parts: list = ["## Ombudsman decisions and findings of non-compliance"]
     mid = "ombudsman_decisions_by_outcome"
     if ctx.has(mid):
@@ -415,7 +416,7 @@ def _ombudsman(ctx: Context, page: str, y: Year, prev: Year | None) -> list:
         found = (f"{adverse} of them found fault with us." if adverse else "None of them found fault with us.")
         parts.append(md_escape(f"Every ombudsman decision about us in {y.display}, with the service it was about and the remedy. {found}"))
         parts.append(cases)
-    parts += _non_compliance(ctx, y)
+    parts += findings
     return parts
 
 
@@ -451,16 +452,16 @@ def _assessments(ctx: Context, y: Year) -> list[dict]:
     return [a for a in ctx.data.self_assessment if str(a.get("year")) == y.label]
 
 
-def _non_compliance(ctx: Context, y: Year) -> list:
+def _non_compliance(ctx: Context, y: Year) -> tuple[list, int]:
     findings = [f for a in _assessments(ctx, y) for f in (a.get("non_compliance_findings") or [])]
     parts: list = ["### Findings of non-compliance with the Complaint Handling Code"]
     if not findings:
         parts.append(md_escape(f"No ombudsman finding of non-compliance with the Complaint Handling Code is recorded for {y.display}."))
-        return parts
+        return parts, 0
     rows = [[uk_date(f["date"]), schema.label("ombudsman_cases", "ombudsman", f["ombudsman"]), f["finding"], f.get("response") or "–"]
             for f in sorted(findings, key=lambda f: f["date"])]
     parts.append(html_table(["Date", "Ombudsman", "Finding", "What we did"], rows, caption=f"Findings of non-compliance, {y.display}"))
-    return parts
+    return parts, len(rows)
 
 
 # ---- 5 Learning -------------------------------------------------------------------------------------
