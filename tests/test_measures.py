@@ -520,6 +520,26 @@ def test_sentences_rise_fall_same_and_year_to_date():
         "Complaints rose by 3.4%, from 1,200 in 2021/22 to 1,241 in 2022/23."
 
 
+def test_sentences_respect_disclosure_control():
+    data = counts_data()
+    rows = measures.compute_all(data)
+    # Council Tax had 3 complaints in April–December 2022: a small number published nowhere else.
+    assert measures.sentence(data, rows, "complaints_received_by_service", "2023/24", "council-tax") == \
+        "In 2023/24 up to the end of December (Q1–Q3), 2 complaints were received (Council Tax)."
+    assert measures.change(data, "complaints_received_by_service", "2023/24", "council-tax", rows) is None
+    # Totals are not controlled, and with a threshold of 1 nothing is.
+    assert "compared with 3" in measures.sentence(data, rows, "complaints_received", "2023/24")
+    open_data = make_data(data.tables["complaints"], as_of="2024-01-20", council={"disclosure_threshold": 1})
+    assert "compared with 3 in the same period of 2022/23" in measures.sentence(
+        open_data, measures.compute_all(open_data), "complaints_received_by_service", "2023/24", "council-tax")
+    hidden = [dict(r, value=None, numerator=None, denominator=None, status="suppressed")
+              if (r["measure"], r["period"], r["dimension_value"]) == ("complaints_received_by_service", "2022/23", "council-tax")
+              else r for r in rows]
+    assert measures.sentence(data, hidden, "complaints_received_by_service", "2022/23", "council-tax") == (
+        "The figure for complaints received by service (Council Tax) in 2022/23 is not shown, to protect the privacy "
+        "of the people involved.")
+
+
 def test_percentage_sentences_use_points():
     rows = [complaint("a", "2021-06-01", responded="2021-06-02"), complaint("b", "2021-06-01", responded="2021-09-02"),
             complaint("c", "2022-06-01", responded="2022-06-02"), complaint("d", "2022-06-01", responded="2022-06-02"),

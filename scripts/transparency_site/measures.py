@@ -36,7 +36,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import is_, itemgetter
 from typing import Any, NamedTuple
 
 from . import fmt, periods, schema
@@ -359,8 +360,8 @@ def _prepare_complaints(data: Data, prep: _Prep) -> _Complaints:
         responded=permute(by_resp, resp),
         closed=_Coded(list(zip(c_stage, permute(by_resp, svc), permute(by_resp, outcome), permute(by_resp, on_time), strict=True))),
         timing=_Coded(list(zip(c_stage, permute(by_resp, no_ext), permute(by_resp, wd), permute(by_resp, reason), strict=True))),
-        open_by_stage=Counter(s for s, r in zip(stage, resp, strict=True) if r is None),
-        overdue_by_stage=Counter(s for s, o in zip(stage, overdue, strict=True) if o),
+        open_by_stage=Counter(compress(stage, map(is_, resp, repeat(None)))),
+        overdue_by_stage=Counter(compress(stage, overdue)),
     )
 
 
@@ -1623,6 +1624,27 @@ def same_period_row(data: Data, measure: str, period: str, dimension_value: Any 
     return next((r for r in rows if r["dimension_value"] == dv), None)
 
 
+def _safe_same_period(data: Data, prev_row: Row) -> bool:
+    """Whether a same-period figure for a breakdown can be shown without giving away a small number.
+
+    It is not published anywhere else, so apply disclosure control's primary rule to it and to what
+    is left of that year (the published full year minus it): neither may be from 1 to threshold − 1.
+    Totals without a dimension are not controlled (as in disclosure.py).
+    """
+    from . import disclosure  # the site's disclosure rules; imported here as it is a later stage
+
+    threshold = data.threshold
+    if prev_row["dimension"] is None or threshold <= 1 or not disclosure.is_controlled(prev_row["measure"]):
+        return True
+    full = value(_rows(prepare(data), prev_row["measure"], prepare(data).windows), prev_row["measure"],
+                 prev_row["period"], prev_row["dimension_value"])
+    keys = ("value",) if MEASURES[prev_row["measure"]].unit == "count" else ("numerator", "denominator")
+    numbers = [prev_row[k] for k in keys]
+    if full is not None:
+        numbers += [full[k] - prev_row[k] for k in keys if full[k] is not None and prev_row[k] is not None]
+    return not any(v is not None and 1 <= v < threshold for v in numbers)
+
+
 def change(data: Data, measure: str, period: str, dimension_value: Any = None, rows: list[Row] | None = None) -> dict | None:
     """The change to ``period`` from the period before, or None if there is nothing fair to compare.
 
@@ -1638,7 +1660,7 @@ def change(data: Data, measure: str, period: str, dimension_value: Any = None, r
         return None
     if row["status"] == YEAR_TO_DATE and "/" in period and not period.startswith("Q"):
         prev_row, basis = same_period_row(data, measure, period, dimension_value), "same_period"
-        ok = prev_row is not None and prev_row["value"] is not None
+        ok = prev_row is not None and prev_row["value"] is not None and _safe_same_period(data, prev_row)
     else:
         prev_row, basis = value(rows, measure, _previous_period(period), dimension_value), "previous_year"
         ok = comparable(prev_row, row)
@@ -1726,6 +1748,9 @@ def sentence(data: Data, rows: list[Row], measure_id: str, period: str, dimensio
         raise KeyError(f"no figure for {measure_id} in {period}" + (f" ({dimension_value})" if dimension_value else ""))
     label = dimension_label(data, m.dimension, row["dimension_value"])
     where = f" ({label})" if label else ""
+    if row["status"] == "suppressed":  # set by disclosure.suppress
+        return (f"The figure for {m.title.lower()}{where} in {_period_words(period)} is not shown, to protect "
+                "the privacy of the people involved.")
     if row["value"] is None:
         return f"There is no figure for {m.title.lower()}{where} in {_period_words(period)}."
     if measure_id in _SNAPSHOTS:
