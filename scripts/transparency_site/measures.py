@@ -1208,8 +1208,8 @@ _add("complaints_closed_by_outcome", "Complaints closed by outcome",
 _add("complaints_outcomes", "Outcomes of complaints",
      "Of the complaints decided, the percentage upheld, partly upheld and not upheld.",
      _CLOSED + " " + _DECIDED + "Numerator: complaints with the outcome; denominator: complaints decided.",
-     "percent", "outcome", "complaints", None, _outcomes, ("complaints",), subject="The percentage of complaints decided",
-     phrases=("{value} of complaints decided",))
+     "percent", "outcome", "complaints", None, _outcomes, ("complaints",), subject="The percentage of decided complaints",
+     phrases=("{value} of decided complaints had this outcome",))
 _add("complaints_upheld_rate", "Complaints upheld",
      "Of the complaints decided, the percentage upheld in full or in part.",
      _CLOSED + " " + _DECIDED + "Numerator: complaints upheld or partly upheld; denominator: complaints decided.",
@@ -1324,7 +1324,7 @@ _add("complaints_escalated_to_ombudsman_rate", "Complaints taken to an ombudsman
      "as a percentage of complaint records at the policy's final stage closed in the year (any outcome). The two "
      "groups are not the same complaints: an ombudsman case can follow a complaint closed in an earlier year. "
      + _YEAR, "percent", None, "complaints", None, _to_ombudsman_rate, ("complaints", "ombudsman_cases"),
-     subject="Ombudsman cases per 100 final-stage complaints",
+     subject="Ombudsman cases as a percentage of final-stage complaints closed",
      phrases=("ombudsman cases equalled {value} of final-stage complaints closed",))
 _add("complaints_per_1000_contacts", "Complaints per 1,000 contacts",
      "For every 1,000 contacts with customer services, the number of complaints received.",
@@ -1748,6 +1748,8 @@ def sentence(data: Data, rows: list[Row], measure_id: str, period: str, dimensio
         raise KeyError(f"no figure for {measure_id} in {period}" + (f" ({dimension_value})" if dimension_value else ""))
     label = dimension_label(data, m.dimension, row["dimension_value"])
     where = f" ({label})" if label else ""
+    if m.dimension == "standard":
+        where = f" for the standard ‘{label.rstrip('.')}’"
     if row["status"] == "suppressed":  # set by disclosure.suppress
         return (f"The figure for {m.title.lower()}{where} in {_period_words(period)} is not shown, to protect "
                 "the privacy of the people involved.")
