@@ -148,6 +148,21 @@ def test_self_assessment_letter_and_response(example_site):
     assert "damp and mould complaints" in response
 
 
+def test_report_can_be_cited(example_site):
+    page = text(article(example_site, "reports/2022-23"))
+    assert ("Cite this report as: Castlemere District Council. Complaints performance and service improvement report 2022/23. "
+            "Complaints data, edition") in page
+    assert "https://complaints.castlemere.example/reports/2022-23/" in page
+
+
+def test_methodology_states_the_tsm_definitions_and_readings(example_site):
+    page = text(article(example_site, "about/methodology"))
+    ch02 = page[page.index("Tenant Satisfaction Measure CH02"):]
+    assert "Regulator of Social Housing" in ch02 and "data dictionary" in ch02
+    assert "an extension agreed within the Code's limits counts as within the timescales" in ch02
+    assert "the denominator is complaints made in the year" in ch02
+
+
 def test_report_figures_link_to_their_permalinks(example_site):
     page = article(example_site, "reports/2022-23")
     # Figures first placed on the performance pages are links to them; the others are anchored here.

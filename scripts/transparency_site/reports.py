@@ -111,10 +111,20 @@ def _report(ctx: Context, y: Year) -> Page:
     parts += _self_assessment(ctx, y)
     parts += _tsm(ctx, page, y, prev)
     parts += _response(ctx, y)
+    parts.append(_cite(ctx, page, y))
     parts.append(provenance(ctx, page))
     title = f"{y.label} report" + ("" if y.complete else " (interim)")
     heading = ("Interim " + report_title(y)[0].lower() + report_title(y)[1:]) if not y.complete else report_title(y)
     return md_page(page, title, parts, section=SECTION, heading=heading)
+
+
+def _cite(ctx: Context, page: str, y: Year) -> Markup:
+    """How to cite the report in committee papers: it names the edition, so a later revision is told apart."""
+    c, ed = ctx.data.council, ctx.edition
+    url = ctx.data.council["site_url"].rstrip("/") + "/" + page_url(page)
+    title = report_title(y) if y.complete else "Interim " + report_title(y)[0].lower() + report_title(y)[1:]
+    return Markup(f'<p class="ts-citation">Cite this report as: {h(c["name"])}. {h(title)}. Complaints data, edition '
+                  f'{h(ed["date"])} ({h(ed["status"])}). Online at <a href="{h(url)}">{h(url)}</a>.</p>')
 
 
 def interim_label(y: Year) -> str:
