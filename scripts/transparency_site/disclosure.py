@@ -20,8 +20,8 @@ Two functions do the work, both pure (they return new rows and never change thei
    same number as a count in another table. Every such sum is an equation; the hidden numbers
    are its unknowns. As long as some hidden number can be worked out from the equations (one
    unknown left in a sum, or any combination of sums — checked by exact Gaussian elimination,
-   or a sum whose hidden part is zero), one more number in that sum is hidden: the one that
-   creates no new weak sum, then the smallest non-zero one, then a zero as a last resort. A
+   or a sum whose hidden part is zero), one more number in that sum is hidden: a non-zero one
+   (a zero only as a last resort), preferring one that opens no new weak sum, then the smallest. A
    breakdown whose total we cannot find is treated as if its total were published (it usually is,
    somewhere), so a lone small cell always gets a partner.
 3. Every sum is checked against the true numbers before it is used: a relation that does not
@@ -53,6 +53,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import numbers
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -209,6 +210,19 @@ def _containers(period: str | None) -> list[str]:
     return [q.group(1)] if q else []
 
 
+def _num(v) -> int | float | None:
+    """A published number as int or float (Decimal and Fraction included); None for anything else."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Number):
+        return None
+    if isinstance(v, int):
+        return v
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
 def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
 
@@ -259,8 +273,8 @@ class _System:
         names = (["value"] if unit in ADDITIVE_UNITS else []) + ([] if unit == "count" else ["numerator", "denominator"])
         out = {}
         for q in names:
-            v = r.get(q)
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            v = _num(r.get(q))
+            if v is not None:
                 out[q] = v
         return out
 
@@ -565,7 +579,7 @@ def suppress_with_report(rows: list[dict], threshold: int, *, units: Mapping[str
             small = [r.get("value")]
         else:
             small = [r.get("numerator"), r.get("denominator")]
-        if any(isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v < threshold for v in small):
+        if any(v is not None and 1 <= v < threshold for v in map(_num, small)):
             hidden.add(i)
     report.primary = len(hidden)
 
@@ -599,14 +613,14 @@ def _complement(system: _System, hidden: set[int], eq_ids: list[int], all_ones: 
             continue
 
         def cost(i: int, k: int = k):
-            # Prefer a partner that opens no new sum with a single unknown, then a non-zero one
-            # (a zero says nothing), then the smallest; ties broken by names so that two tables with
-            # the same numbers make the same choice.
+            # A non-zero partner (zeros are published: hiding one is a last resort), then one that
+            # opens no new sum with a single unknown, then the smallest; ties broken by names so
+            # that two tables with the same numbers make the same choice.
             opened = sum(1 for e in {e for q in system.quantities(i) for e in system.var_eqs[(i, q)]}
                          if e != k and not system.unknowns(system.equations[e], hidden))
             size = system.size(i)
             r = system.rows[i]
-            return (opened, size == 1 if all_ones else False, size == 0, size,
+            return (size == 0, opened, size == 1 if all_ones else False, size,
                     r["measure"], str(r["period"]), str(r.get("dimension_value")))
 
         return min(cands, key=cost)
