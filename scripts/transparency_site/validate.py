@@ -144,6 +144,7 @@ class _Table:
     file: str
     index: dict[str, int]  # field name → position in each row tuple (every canonical field)
     present: set[str]  # fields that have a column in the file
+    lost_rows: int = 0  # rows that could not be split into the columns (so their values are unknown)
     rows: list[tuple] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)  # spreadsheet row of each typed row
     ok: list[bool] = field(default_factory=list)
@@ -177,6 +178,7 @@ class _Context:
     tables: dict[str, _Table] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)  # resources whose shape is broken: Frictionless skips them
     yamls: dict[str, _Yaml] = field(default_factory=dict)
+    unreadable: set[str] = field(default_factory=set)  # YAML files with a syntax error
 
     def yaml_data(self, kind: str) -> Any:
         y = self.yamls.get(kind)
@@ -283,6 +285,18 @@ def _gh_property(text: str) -> str:
 
 # ---------------------------------------------------------------------------------------------------
 # Small helpers
+
+
+@cache
+def _contract(name: str) -> dict:
+    """The canonical resource descriptor (read-only here; schema.resource copies on every call)."""
+    return schema.resource(name)
+
+
+@cache
+def _contract_schema(name: str) -> dict:
+    """The schema a resource must have in datapackage.yaml."""
+    return schema.package_resource(name)["schema"]
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -578,11 +592,11 @@ def _check_package(ctx: _Context) -> None:
                     "restore it from version control: it must list every table under 'resources:'")
     if not ctx.package_ok:
         # Without a usable package, check the files that are where the contract puts them.
-        listed = {n: schema.resource(n)["path"] for n in schema.RESOURCE_NAMES
-                  if schema.is_required(n) or (root / schema.resource(n)["path"]).exists()}
+        listed = {n: _contract(n)["path"] for n in schema.RESOURCE_NAMES
+                  if schema.is_required(n) or (root / _contract(n)["path"]).exists()}
     for name in schema.RESOURCE_NAMES:
         if name not in listed:
-            default = schema.resource(name)["path"]
+            default = _contract(name)["path"]
             if schema.is_required(name):
                 out.add(PACKAGE_FILE, None, name, "missing-resource", f"the {name} table is required but datapackage.yaml does not list it",
                         f"add the {name} resource to datapackage.yaml (with its file {default})")
@@ -623,11 +637,11 @@ def _package_resources(ctx: _Context, y: _Yaml) -> dict[str, str]:
         rel = _safe_relpath(res.get("path"))
         if rel is None:
             out.add(PACKAGE_FILE, line, name, "unsafe-path", f"the path of the {name} table ({res.get('path')!r}) must be a file in the datasets folder",
-                    f"write path: {schema.resource(name)['path']}")
+                    f"write path: {_contract(name)['path']}")
             ctx.package_ok = False
             continue
         listed[name] = rel
-        expected = schema.package_resource(name)["schema"]
+        expected = _contract_schema(name)
         if res.get("schema") != expected:
             out.add(PACKAGE_FILE, line, name, "schema-mismatch", f"the schema of the {name} table in datapackage.yaml is not the published contract ({_schema_diff(res.get('schema'), expected)})",
                     f"do not edit schemas in datapackage.yaml by hand: restore the {name} resource from scripts/transparency_site/schemas/{name}.yaml")
@@ -713,13 +727,24 @@ def _read_yaml(ctx: _Context, filename: str) -> _Yaml | None:
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        context = str(exc.context or "")
+        unclosed = exc.context_mark is not None and ("flow" in context or "quoted" in context)
+        if unclosed:
+            mark = exc.context_mark  # where the bracket or quote was opened, not where the parser gave up
         line = mark.line + 1 if mark is not None else None
-        out.add(filename, line, None, "yaml-syntax", f"the file cannot be read as YAML: {exc.problem or exc.context}",
-                _yaml_hint(str(exc.problem or "")))
+        if unclosed:
+            what = "quote" if "quoted" in context else "bracket"
+            out.add(filename, line, None, "yaml-syntax", f"the file cannot be read as YAML: a {what} opened on this line is not closed",
+                    f"close the {what}, or remove it" + (" (text with ': ' or '#' in it can go in quotes)" if what == "quote" else ""))
+        else:
+            out.add(filename, line, None, "yaml-syntax", f"the file cannot be read as YAML: {exc.problem or exc.context}",
+                    _yaml_hint(str(exc.problem or "")))
+        ctx.unreadable.add(filename)
         return None
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
         out.add(filename, None, None, "yaml-syntax", f"the file cannot be read as YAML ({type(exc).__name__})",
                 "check the indentation and quotes")
+        ctx.unreadable.add(filename)
         return None
     finally:
         loader.dispose()
@@ -848,11 +873,13 @@ def _check_json_schema(ctx: _Context, kind: str, y: _Yaml) -> bool:
     from jsonschema import Draft202012Validator, FormatChecker
 
     validator = Draft202012Validator(schema.yaml_schema(kind), format_checker=FormatChecker(formats=["date"]))
-    ok = True
-    for err in sorted(validator.iter_errors(y.data), key=lambda e: [str(p) for p in e.absolute_path]):
-        ok = False
+    errors = sorted(validator.iter_errors(y.data), key=lambda e: [str(p) for p in e.absolute_path])
+    patterned = {tuple(e.absolute_path) for e in errors if e.validator == "pattern"}
+    for err in errors:
+        if err.validator == "format" and tuple(err.absolute_path) in patterned:
+            continue  # "31/03/2024" breaks both the pattern and the date format: one problem
         _report_schema_error(ctx.out, y, kind, err)
-    return ok
+    return not errors
 
 
 def _title_for(err, prop: str | None = None) -> str:
@@ -985,7 +1012,7 @@ def _check_header(ctx: _Context, name: str, file: str, header: list[str]) -> tup
     """Column name → position; and whether the header is exactly the contract's."""
     out = ctx.out
     expected = schema.field_names(name)
-    title = schema.resource(name).get("title", name)
+    title = _contract(name).get("title", name)
     clean = [h.strip().lstrip("\ufeff").strip() for h in header]
     exact = True
     colmap: dict[str, int] = {}
@@ -1035,13 +1062,27 @@ def _check_header(ctx: _Context, name: str, file: str, header: list[str]) -> tup
     return colmap, exact
 
 
+# How each cell is checked: plain text needs nothing, a list of allowed values a set lookup, the
+# rest a parser (and maybe a constraint check). Kept apart so the common cases cost almost nothing.
+_PLAIN, _ENUM, _PARSE = 0, 1, 2
+
+
 def _row_plan(name: str, colmap: dict[str, int]) -> list[tuple]:
+    """(position, field, column, required, how, parse, constrain, allowed values) for each column."""
     plan = []
     for i, f in enumerate(schema.fields(name)):
         if f["name"] not in colmap:
             continue
-        required = bool((f.get("constraints") or {}).get("required"))
-        plan.append((i, f["name"], colmap[f["name"]], required, _type_parser(f), _constraint_checks(f)))
+        c = f.get("constraints") or {}
+        parse, constrain = _type_parser(f), _constraint_checks(f)
+        enum_only = c.get("enum") is not None and not c.get("pattern") and c.get("minimum") is None and c.get("maximum") is None
+        if parse is str and constrain is None:
+            how = _PLAIN
+        elif parse is str and enum_only:
+            how = _ENUM
+        else:
+            how = _PARSE
+        plan.append((i, f["name"], colmap[f["name"]], bool(c.get("required")), how, parse, constrain, frozenset(c.get("enum") or ())))
     return plan
 
 
@@ -1059,6 +1100,13 @@ def _check_tables(ctx: _Context) -> None:
     _check_keys(ctx)
 
 
+def _may_have_edge_spaces(rec: list[str]) -> bool:
+    """Quick test on the whole row: could any cell start or end with white space? (Substring tests
+    run in C; the cell-by-cell test runs only when this says yes.)"""
+    j = "\x00" + "\x00".join(rec) + "\x00"
+    return "\x00 " in j or " \x00" in j or "\t" in j or "\xa0" in j or "\r" in j or "\n" in j or "\u3000" in j
+
+
 def _read_table(ctx: _Context, name: str, file: str) -> _Table | None:
     out = ctx.out
     try:
@@ -1074,30 +1122,59 @@ def _read_table(ctx: _Context, name: str, file: str) -> _Table | None:
         ctx.dirty.add(name)
         return None
     text, bad_lines = _decode(raw)
+    del raw
     first_line = text.lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
     delimiter = _detect_delimiter(first_line, expected)
     if delimiter != ",":
         out.add(file, 1, None, "delimiter", f"the columns are separated by {_DELIMITERS[delimiter]}, not commas",
                 f"save as CSV (comma delimited) — {_EXCEL_SAVE_HINT} (semicolons usually come from a computer set to a European region)")
         ctx.dirty.add(name)
-    bad_set = set(bad_lines)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    add = out.add
+    row_no = 0
 
-    plan: list[tuple] = []
-    table: _Table | None = None
-    header: list[str] | None = None
-    clean_header: list[str] = []
-    pk_fields = schema.resource(name)["schema"].get("primaryKey") or []
+    # The header: the first row that is not empty.
+    header = None
+    try:
+        for rec in reader:
+            row_no += 1
+            if rec and "".join(rec).strip():
+                header = rec
+                break
+            add(file, row_no, None, "blank-row", "the first row is empty: the column names must be in row 1",
+                "delete the empty rows above the column names")
+            ctx.dirty.add(name)
+    except csv.Error as exc:
+        add(file, row_no + 1, None, "csv-syntax", f"the file cannot be read as CSV ({exc})", "save the file as CSV again")
+    if header is None:
+        if not any(p.file == file and p.code == "csv-syntax" for p in out.items):
+            add(file, None, None, "empty-file", "the file has no header row", f"the first row must be: {','.join(expected)}")
+        ctx.dirty.add(name)
+        return None
+    colmap, exact = _check_header(ctx, name, file, header)
+    if not exact:
+        ctx.dirty.add(name)
+    clean_header = [h.strip().lstrip("\ufeff").strip() for h in header]
+    h0, n_cols = clean_header[0], len(header)
+    plan = _row_plan(name, colmap)
+    table = _Table(name=name, file=file, index={f: i for i, f in enumerate(expected)}, present=set(colmap))
+    index = table.index
+
+    pk_fields = _contract(name)["schema"].get("primaryKey") or []
     if isinstance(pk_fields, str):
         pk_fields = [pk_fields]
-    unique_fields = [f["name"] for f in schema.fields(name)
-                     if (f.get("constraints") or {}).get("unique") and [f["name"]] != pk_fields]
+    pk_pos = [index[f] for f in pk_fields]
+    pk_single = pk_pos[0] if len(pk_pos) == 1 else None
     pk_seen: dict = {}
-    unique_seen: dict[str, dict] = {f: {} for f in unique_fields}
+    uniques = [(f["name"], index[f["name"]], {}) for f in schema.fields(name)
+               if (f.get("constraints") or {}).get("unique") and [f["name"]] != pk_fields]
     n_fields = len(expected)
+    rows, numbers, oks = table.rows, table.numbers, table.ok
+
+    # The physical lines of each record (a quoted cell may span lines), for the encoding check.
+    bad_set, prev_line = set(bad_lines), reader.line_num
     encoding_rows: list[tuple[int, str | None, str]] = []
-    add = out.add
-    row_no, prev_line = 0, 0
+
     while True:
         try:
             rec = next(reader)
@@ -1107,49 +1184,38 @@ def _read_table(ctx: _Context, name: str, file: str) -> _Table | None:
             add(file, row_no + 1, None, "csv-syntax", f"the file cannot be read from this row on ({exc})",
                 "check this row for a stray double quote (\") or an unusual character, then save as CSV again")
             ctx.dirty.add(name)
+            table.lost_rows += 1
             break
         row_no += 1
-        # The physical lines of this record (a quoted cell may span lines) — for the encoding check.
-        first_line_no, prev_line = prev_line + 1, reader.line_num
-        if bad_set and any(ln in bad_set for ln in range(first_line_no, prev_line + 1)):
-            encoding_rows.append((row_no, None, ""))
-            if len(encoding_rows) == 1:
-                cell_fld, sample = _bad_cell(rec, header)
-                encoding_rows[0] = (row_no, cell_fld, sample)
-        if header is None:
-            if not rec or all(not c.strip() for c in rec):
-                add(file, row_no, None, "blank-row", "the first row is empty: the column names must be in row 1", "delete the empty rows above the column names")
-                ctx.dirty.add(name)
-                continue
-            header = rec
-            if row_no != 1:
-                ctx.dirty.add(name)
-            colmap, exact = _check_header(ctx, name, file, header)
-            if not exact:
-                ctx.dirty.add(name)
-            clean_header = [h.strip().lstrip("\ufeff").strip() for h in header]
-            plan = _row_plan(name, colmap)
-            table = _Table(name=name, file=file, index={f: i for i, f in enumerate(expected)}, present=set(colmap))
-            continue
-        if not rec or all(not c.strip() for c in rec):
+        if bad_set:
+            first_line_no, prev_line = prev_line + 1, reader.line_num
+            if any(ln in bad_set for ln in range(first_line_no, prev_line + 1)):
+                encoding_rows.append((row_no, *_bad_cell(rec, header)) if not encoding_rows else (row_no, None, ""))
+        if not rec or (not rec[0].strip() and not "".join(rec).strip()):
             add(file, row_no, None, "blank-row", "this row is empty", "delete the empty row")
             continue
-        if len(rec) == len(clean_header) and [c.strip() for c in rec] == clean_header:
-            add(file, row_no, None, "repeated-header", "this row repeats the column names", "delete the row (it often comes from pasting two exports together)")
+        if rec[0].strip() == h0 and len(rec) == n_cols and [c.strip() for c in rec] == clean_header:
+            add(file, row_no, None, "repeated-header", "this row repeats the column names",
+                "delete the row (it often comes from pasting two exports together)")
             continue
-        if len(rec) != len(header):
-            if len(rec) > len(header) and not any(c.strip() for c in rec[len(header):]):
-                add(file, row_no, None, "cell-count", f"this row has {len(rec)} cells but there are {len(header)} columns (the extra cells are empty)",
+        if len(rec) != n_cols:
+            table.lost_rows += 1
+            if any("\n" in c or "\r" in c for c in rec):
+                add(file, row_no, None, "cell-count", "a double quote (\") in this row starts a cell that is never closed, so it runs on over the next lines",
+                    "delete the stray double quote, or close it; a value that contains a quote needs it doubled (\"\") — saving from Excel as CSV does this for you")
+            elif len(rec) > n_cols and not "".join(rec[n_cols:]).strip():
+                add(file, row_no, None, "cell-count", f"this row has {len(rec)} cells but there are {n_cols} columns (the extra cells are empty)",
                     "delete the empty cells at the end of the row, or save the file as CSV again")
             else:
-                add(file, row_no, None, "cell-count", f"this row has {len(rec)} values but there are {len(header)} columns",
+                add(file, row_no, None, "cell-count", f"this row has {len(rec)} values but there are {n_cols} columns",
                     "a value that contains a comma must be in double quotes; saving from Excel as CSV does this for you")
             continue
+        spaced = _may_have_edge_spaces(rec)
         values: list[Any] = [None] * n_fields
         ok = True
-        for pos, fname, col, required, parse, constrain in plan:
+        for pos, fname, col, required, how, parse, constrain, allowed in plan:
             v = rec[col]
-            if v and (v[0].isspace() or v[-1].isspace()):
+            if spaced and v and (v[0].isspace() or v[-1].isspace()):
                 add(file, row_no, fname, "cell-spaces", f"{fname} '{_short(v)}' has spaces before or after it",
                     "delete the spaces (Excel: =TRIM() or Find and Replace)")
                 v = v.strip()
@@ -1157,6 +1223,9 @@ def _read_table(ctx: _Context, name: str, file: str) -> _Table | None:
                 if required:
                     add(file, row_no, fname, "required", f"{fname} is empty", f"every row needs a {fname}")
                     ok = False
+                continue
+            if how == _PLAIN or (how == _ENUM and v in allowed):
+                values[pos] = v
                 continue
             try:
                 value = parse(v)
@@ -1167,34 +1236,31 @@ def _read_table(ctx: _Context, name: str, file: str) -> _Table | None:
                 ok = False
                 continue
             values[pos] = value
-        row = tuple(values)
-        # Unique fields and the primary key, as the officer sees them: first row and repeats.
-        if pk_fields:
-            key = tuple(values[table.index[f]] for f in pk_fields)
-            if None not in key:
+        # The primary key and unique fields: the first row with a value, and its repeats.
+        if pk_pos:
+            key = values[pk_single] if pk_single is not None else tuple(values[p] for p in pk_pos)
+            if key is not None and (pk_single is not None or None not in key):
                 first = pk_seen.setdefault(key, row_no)
                 if first != row_no:
-                    what = " and ".join(f"{f} {k}" for f, k in zip(pk_fields, key, strict=True))
+                    keys = (key,) if pk_single is not None else key
+                    what = " and ".join(f"{f} {k}" for f, k in zip(pk_fields, keys, strict=True))
                     add(file, row_no, pk_fields[0], "duplicate", f"{what} appears again; first on row {first}",
                         "each row needs its own " + " and ".join(pk_fields) + ": give this row a new one, or delete it if it is a copy")
                     ok = False
-        for f in unique_fields:
-            val = values[table.index[f]]
+        for f, pos, seen in uniques:
+            val = values[pos]
             if val is not None:
-                first = unique_seen[f].setdefault(val, row_no)
+                first = seen.setdefault(val, row_no)
                 if first != row_no:
                     add(file, row_no, f, "duplicate", f"{f} {val} appears again; first on row {first}", f"each row needs its own {f}")
                     ok = False
-        table.rows.append(row)
-        table.numbers.append(row_no)
-        table.ok.append(ok)
+        rows.append(tuple(values))
+        numbers.append(row_no)
+        oks.append(ok)
     if encoding_rows:
         row, fld, sample = encoding_rows[0]
         _encoding_problem(out, file, row, fld, sample, len(encoding_rows))
-    if header is None:
-        add(file, None, None, "empty-file", "the file has no header row", f"the first row must be: {','.join(expected)}")
-        ctx.dirty.add(name)
-        return None
+        ctx.dirty.add(name)  # Frictionless reads UTF-8 only: it would stop at the first such byte
     return table
 
 
@@ -1220,7 +1286,7 @@ def _bad_cell(rec: list[str], header: list[str] | None) -> tuple[str | None, str
 def _check_keys(ctx: _Context) -> None:
     """Foreign keys: every reference must name a row that exists."""
     for name, table in ctx.tables.items():
-        for fk in schema.resource(name)["schema"].get("foreignKeys") or []:
+        for fk in _contract(name)["schema"].get("foreignKeys") or []:
             fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
             ref = fk["reference"]
             ref_name = ref.get("resource") or name
@@ -1228,25 +1294,33 @@ def _check_keys(ctx: _Context) -> None:
             if len(fields) != 1 or fields[0] not in table.present:
                 continue
             target = ctx.tables.get(ref_name)
-            if target is None or ref_name in ctx.dirty and ref_name != name and not target.rows:
-                continue  # the referenced table is missing or unreadable: reported already
-            known = {r[target.index[ref_fields[0]]] for r in target.rows} - {None}
+            if target is None or ref_fields[0] not in target.present or target.lost_rows or (ref_name in ctx.dirty and ref_name != name and not target.rows):
+                # The referenced table or column is missing, or some of its rows could not be read:
+                # that is reported already, and every reference to a lost row would repeat it.
+                continue
+            tpos = target.index[ref_fields[0]]
+            known = {r[tpos] for r in target.rows}
+            known.discard(None)
             ref_file = target.file
             fname = fields[0]
             pos = table.index[fname]
-            for i, row in enumerate(table.rows):
-                v = row[pos]
-                if v is None or v in known:
-                    continue
+            unknown = {r[pos] for r in table.rows} - known
+            unknown.discard(None)
+            if not unknown:
+                continue  # the usual case, settled with one set difference
+            said: dict[str, tuple[str, str]] = {}  # one message per unknown value, however many rows
+            for i in [i for i, r in enumerate(table.rows) if r[pos] in unknown]:
+                v = table.rows[i][pos]
                 table.ok[i] = False
-                if ref_name == "services":
-                    hint = f"use one of the service_ids in {ref_file}: {_ranked(v, known)} — or add the service to {ref_file}"
-                    msg = f"{fname} '{_short(v)}' is not in {ref_file}"
-                else:
-                    close = _closest(v, known, cutoff=0.8) if len(known) < 5000 else None
-                    hint = _did_you_mean(close) or f"it must be a {ref_fields[0]} that appears in {ref_file}"
-                    msg = f"{fname} {_short(v)} is not a {ref_fields[0]} in {ref_file}"
-                ctx.out.add(table.file, table.numbers[i], fname, "foreign-key", msg, hint)
+                if v not in said:
+                    if ref_name == "services":
+                        said[v] = (f"{fname} '{_short(v)}' is not in {ref_file}",
+                                   f"use one of the service_ids in {ref_file}: {_ranked(v, known)} — or add the service to {ref_file}")
+                    else:
+                        close = _closest(v, known, cutoff=0.8) if len(known) < 5000 else None
+                        said[v] = (f"{fname} {_short(v)} is not a {ref_fields[0]} in {ref_file}",
+                                   _did_you_mean(close) or f"it must be a {ref_fields[0]} that appears in {ref_file}")
+                ctx.out.add(table.file, table.numbers[i], fname, "foreign-key", *said[v])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1323,12 +1397,15 @@ def _check_frictionless(ctx: _Context) -> None:
             ctx.out.add(PACKAGE_FILE, None, None, "package-invalid", f"Frictionless cannot read datapackage.yaml: {exc.error.note or exc.error.message}",
                         "restore datapackage.yaml from version control")
             return
-        if len(_FRICTIONLESS_CACHE) + len(found) > _FRICTIONLESS_CACHE_SIZE:
-            _FRICTIONLESS_CACHE.clear()
-        for name, errors in found.items():
-            _FRICTIONLESS_CACHE[keys[name]] = errors
+    else:
+        found = {}
+    results = {n: found[n] if n in found else _FRICTIONLESS_CACHE[keys[n]] for n in todo}
+    if len(_FRICTIONLESS_CACHE) + len(found) > _FRICTIONLESS_CACHE_SIZE:
+        _FRICTIONLESS_CACHE.clear()
+    for name, errors in found.items():
+        _FRICTIONLESS_CACHE[keys[name]] = errors
     for name in todo:
-        for err in _FRICTIONLESS_CACHE[keys[name]]:
+        for err in results[name]:
             _report_frictionless(ctx, ctx.resources[name], err)
 
 
@@ -1417,17 +1494,20 @@ def _rule_not_after_data_as_of(ctx: _Context) -> None:
         fields = schema.fields(name)
         dates = [f["name"] for f in fields if f.get("type") == "date" and f["name"] in t.present]
         months = [f["name"] for f in fields if f.get("type") == "yearmonth" and f["name"] in t.present]
-        positions = [(f, t.index[f]) for f in dates]
-        mpositions = [(f, t.index[f]) for f in months]
-        for n, row in t.iter_ok():
-            for f, p in positions:
-                v = row[p]
-                if v is not None and v > as_of:
-                    ctx.out.add(t.file, n, f, "after-data-as-of", f"{f} {v} is after the data was extracted ({as_of}, data_as_of in council.yaml)", hint)
-            for f, p in mpositions:
-                v = row[p]
-                if v is not None and v > month:
-                    ctx.out.add(t.file, n, f, "after-data-as-of", f"{f} {v} is after the month the data was extracted ({month})", hint)
+        late = []  # (row index, field, value), found column by column with comprehensions (quick)
+        for f in dates:
+            p = t.index[f]
+            late += [(i, f, v) for i, r in enumerate(t.rows) if (v := r[p]) is not None and v > as_of]
+        for f in months:
+            p = t.index[f]
+            late += [(i, f, v) for i, r in enumerate(t.rows) if (v := r[p]) is not None and v > month]
+        for i, f, v in sorted(late, key=lambda x: x[0]):
+            if not t.ok[i]:
+                continue
+            if f in dates:
+                ctx.out.add(t.file, t.numbers[i], f, "after-data-as-of", f"{f} {v} is after the data was extracted ({as_of}, data_as_of in council.yaml)", hint)
+            else:
+                ctx.out.add(t.file, t.numbers[i], f, "after-data-as-of", f"{f} {v} is after the month the data was extracted ({month})", hint)
     t = ctx.tables.get("standard_results")
     if t is not None and "period" in t.present:
         from .periods import parse_fy
@@ -1478,13 +1558,21 @@ def _rule_stages(ctx: _Context) -> None:
         return
     ix = t.index
     i_id, i_stage, i_from, i_svc, i_rec, i_resp, i_ext = (ix[k] for k in ("complaint_id", "stage", "escalated_from", "service_id", "received", "responded", "extension_working_days"))
+    rows, numbers, oks = t.rows, t.numbers, t.ok
+    # Most rows are stage 1 without an extension and need nothing here: pick the others in one sweep.
+    todo = [i for i, r in enumerate(rows) if r[i_stage] != 1 or r[i_from] is not None or r[i_ext]]
+    wanted = {rows[i][i_from] for i in todo}
     by_id = {}
-    for row, n, ok in zip(t.rows, t.numbers, t.ok, strict=True):
-        if row[i_id] is not None:
-            by_id.setdefault(row[i_id], (row, n, ok))
+    if wanted - {None}:
+        for i, r in enumerate(rows):
+            if r[i_id] in wanted:
+                by_id.setdefault(r[i_id], (r, numbers[i], oks[i]))
     escalated_by: dict[str, int] = {}
     stage_list = ", ".join(str(s) for s in sorted(stages))
-    for n, row in t.iter_ok():
+    for i in todo:
+        if not oks[i]:
+            continue
+        row, n = rows[i], numbers[i]
         stage, src = row[i_stage], row[i_from]
         if stages and stage is not None and stage not in stages:
             ctx.out.add(t.file, n, "stage", "unknown-stage", f"stage {stage} is not a stage of the complaints policy (stages: {stage_list})",
@@ -1573,7 +1661,7 @@ def _rule_ombudsman(ctx: _Context) -> None:
     country = ctx.council.get("country")
     services = ctx.tables.get("services")
     landlord: dict[str, bool] = {}
-    if services is not None:
+    if services is not None and not services.lost_rows:
         for row in services.rows:
             landlord[services.get(row, "service_id")] = services.get(row, "is_landlord_service")
     labels = schema.labels("ombudsman_cases", "ombudsman")
@@ -1608,7 +1696,10 @@ def _rule_council(ctx: _Context) -> None:
     services = ctx.tables.get("services")
     if y is None or not isinstance(y.data, dict) or services is None:
         return
-    is_landlord = any(services.get(r, "is_landlord_service") for r in services.rows)
+    flags = [services.get(r, "is_landlord_service") for r in services.rows]
+    if None in flags or services.lost_rows:
+        return  # a service's is_landlord_service is unreadable (reported already): no guessing
+    is_landlord = any(flags)
     if is_landlord and "homes_owned" not in y.data:
         ctx.out.add(y.file, None, "homes_owned", "homes-owned-missing", "services.csv has landlord services but council.yaml has no homes_owned",
                     "add homes_owned: the number of social homes the council owns (for the Tenant Satisfaction Measures)")
@@ -1638,8 +1729,10 @@ def _rule_escalation_routes(ctx: _Context) -> None:
             ctx.out.add(y.file, line, where, "ombudsman-country", f"{omb} does not deal with councils in {country.title()}",
                         "councils in Wales go to psow; in England to lgsco, and hos for landlord services")
     services = ctx.tables.get("services")
-    landlord = services is not None and any(services.get(r, "is_landlord_service") for r in services.rows)
-    other = services is None or any(services.get(r, "is_landlord_service") is False for r in services.rows)
+    flags = [services.get(r, "is_landlord_service") for r in services.rows] if services is not None else []
+    if services is None or None in flags or services.lost_rows:
+        return  # which ombudsmen are needed depends on the services
+    landlord, other = any(flags), not all(flags)
     needed = {"psow"} if country == "wales" else ({"lgsco"} if other else set()) | ({"hos"} if landlord else set())
     line, where = _yaml_locate(y.node, ["escalation"])
     for omb in sorted(needed - named):
@@ -1801,14 +1894,21 @@ _RULES = (
 def _check_privacy(ctx: _Context) -> None:
     from . import privacy
 
-    allowed = privacy.allowed_from_council(ctx.council, ctx.policy)
+    extra: list[str] = []
+    council_file = schema.YAML_FILES["council"]
+    if council_file in ctx.unreadable:
+        # council.yaml has a syntax error (reported): its contact details still count as the council's
+        # own, read from the text, so that the policy's phone number is not reported as well.
+        extra = privacy.contact_details_in((ctx.root / council_file).read_bytes().decode("utf-8", errors="replace"))
+    allowed = privacy.allowed_from_council(ctx.council, ctx.policy, extra)
     for name, t in ctx.tables.items():
         fields = [f for f in privacy.text_fields(name) if f in t.present]
         if not fields:
             continue
-        cells = ((n, f, row[t.index[f]]) for row, n in zip(t.rows, t.numbers, strict=True) for f in fields)
-        for p in privacy.scan_cells(t.file, cells, allowed):
-            ctx.out.add(p.file, p.row, p.field, p.code, p.message, p.hint)
+        for f in fields:
+            pos = t.index[f]
+            for p in privacy.scan_column(t.file, f, [r[pos] for r in t.rows], t.numbers, allowed):
+                ctx.out.add(p.file, p.row, p.field, p.code, p.message, p.hint)
     for y in ctx.yamls.values():
         for p in privacy.scan_yaml(y.file, y.node, allowed):
             ctx.out.add(p.file, p.row, p.field, p.code, p.message, p.hint)
