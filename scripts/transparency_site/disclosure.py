@@ -747,7 +747,10 @@ def suppress_records(rows: list[dict], resource: str, threshold: int, quasi_iden
     records, unless a financial year (or other derived period) has fewer than ``threshold`` records
     in all, in which case all its replaceable fields are replaced. Because ``[c]`` counts as its own
     value, a person's record is always one of at least ``threshold`` records consistent with what
-    someone knows about them.
+    someone knows about them. Quasi-identifiers are listed most important first; a record in a rare
+    combination loses as few of them as it can, the least important first (``_local_suppression``).
+    Dates themselves are kept whole: someone who knows the exact day a person complained can still
+    pick out that record: publishing exact dates is the council's choice, made for the timeliness figures.
 
     Links: a field that refers to another record of the same file (``escalated_from``) is replaced
     when the two records share a value that is replaced in one of them; a field that refers to
