@@ -135,12 +135,13 @@ def page_url(path: str) -> str:
     return page_dir(path)
 
 
-def citation(ctx: Context, measure: Measure, row: dict | None, permalink: str) -> str:
+def citation(ctx: Context, measure: Measure, row: dict | None, permalink: str, period: str | None = None) -> str:
+    """Council, measure, value (one figure) or period (a breakdown), edition and status, permalink."""
     council = ctx.data.council["name"]
     ed = ctx.edition
     value = show(row, measure) if row else ""
-    period = year_display(ctx, row["period"]) if row else ""
-    what = f"{measure.title}, {period}: {value}. " if row else f"{measure.title}. "
+    period = year_display(ctx, row["period"]) if row else period
+    what = f"{measure.title}, {period}: {value}. " if row else (f"{measure.title}, {period}. " if period else f"{measure.title}. ")
     return f"{council}. {what}Complaints data, edition {ed['date']} ({ed['status']}). {permalink}"
 
 
@@ -221,7 +222,7 @@ def breakdown_figure(ctx: Context, page: str, measure_id: str, *, period: str | 
     fig = charts.Figure(
         id=fid, title=headline or _breakdown_headline(ctx, m, focus, values, labels), subtitle=f"{m.title} ({unit_words(m)}), {focus.display}",
         summary=summary, chart=chart, table_columns=cols, table_rows=table_rows, csv_url=rel(page, csv_url(measure_id)),
-        citation=citation(ctx, m, None, f"{ctx.registry.site_url}{page_url(page)}#{fid}"),
+        citation=citation(ctx, m, None, f"{ctx.registry.site_url}{page_url(page)}#{fid}", period=focus.display),
         notes=_notes(ctx, [ctx.row(measure_id, y.label, v) for y in years for v in values]),
     )
     return _register(ctx, fig, page, ids)
@@ -254,7 +255,8 @@ def monthly_figure(ctx: Context, page: str, measure_id: str, *, headline: str | 
     fig = charts.Figure(
         id=fid, title=summary, subtitle=f"{m.title} by {_dim_title(m).lower()} and month",
         summary=_monthly_sentence(ctx, m, periods, values), chart=chart, table_columns=cols, table_rows=table_rows,
-        csv_url=rel(page, csv_url(measure_id)), citation=citation(ctx, m, None, f"{ctx.registry.site_url}{page_url(page)}#{fid}"),
+        csv_url=rel(page, csv_url(measure_id)), citation=citation(ctx, m, None, f"{ctx.registry.site_url}{page_url(page)}#{fid}",
+                                                                  period=f"{fmt.month(periods[0])} to {fmt.month(periods[-1])}"),
         notes=[],
     )
     return _register(ctx, fig, page, ids)
@@ -721,7 +723,7 @@ def standards_page(ctx: Context) -> Page:
 
 def methodology_page(ctx: Context) -> Page:
     page = "about/methodology.md"
-    from .disclosure import METHOD as DISCLOSURE_METHOD
+    from .disclosure import method as disclosure_method
 
     parts = [
         "Every number on this site comes from one list of measures. Each measure is worked out the same way every time, "
@@ -731,7 +733,7 @@ def methodology_page(ctx: Context) -> Page:
                   "shown as the year so far, for example 2023/24 (Q1–Q3), and is never compared with a full year as if it were complete. "
                   "Working days are Monday to Friday, except bank holidays in England and Wales and days the council is closed."),
         "## Small numbers",
-        md_escape(DISCLOSURE_METHOD),
+        md_escape(disclosure_method(ctx.data.threshold)),
     ]
     groups = {"complaints": "Complaints", "tsm": "Tenant Satisfaction Measures", "compliments": "Compliments",
               "ombudsman": "Ombudsman decisions", "contact": "Customer contact", "standards": "Service standards"}
