@@ -347,7 +347,7 @@ def _year_section(ctx: Context, y: periods.Year) -> list:
         summary_rows.append(cells)
     if summary_rows:
         out.append(html_table(
-            ["Measure", f"Our figure ({y.display})", "Median", "Middle half of councils", "Councils", "Where we fall"],
+            ["Measure", "Our figure" + ("" if y.complete else f" ({_span(y)})"), "Median", "Middle half of councils", "Councils", "Where we fall"],
             summary_rows, caption=f"Our Tenant Satisfaction Measures beside other councils', {y.label}", numeric=(1, 2, 3, 4)))
     out += blocks
     out += _similar(ctx, y)
