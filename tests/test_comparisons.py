@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DATASETS, REAL_TSM, build, copy_project
 
+from conftest import DATASETS, REAL_TSM, build, copy_project
 from transparency_site import comparisons, fmt, imports, load, measures, performance
 from transparency_site.figures import Registry
 
@@ -265,3 +265,12 @@ def test_pending_complaints_bound_part_year_ch02(example):
         assert 0 <= n <= row["denominator"] - row["numerator"]
     assert comparisons.pending_in_time(example, y, 1) > 0  # December's complaints are not all due by 31 December
     assert all(comparisons.pending_in_time(example, full, 1) == 0 for full in ctx.complete_years)
+
+
+def test_own_row_found_by_regulator_code_else_by_name(example):
+    row = {"council": "Castlemere DC", "code": "99ZZ"}
+    assert not comparisons.is_self(example, row)
+    assert comparisons.is_self(example, {"council": " castlemere  district council ", "code": "1"})
+    coded = dataclasses.replace(example, council={**example.council, "regulator_code": "99ZZ"})
+    assert comparisons.is_self(coded, row)
+    assert not comparisons.is_self(coded, {"council": example.council["name"], "code": "1"})
