@@ -49,6 +49,14 @@ def _builders() -> dict:
             },
             y_title="Contacts",
         ),
+        "line_short": C.line_chart(
+            {
+                "Phone": [(m, 40 + i % 7) for i, m in enumerate(MONTHS_60[:12])],
+                "Online": [(m, 30 + i) for i, m in enumerate(MONTHS_60[:12])],
+                "Email": [(m, None if i == 4 else 5 + i % 3) for i, m in enumerate(MONTHS_60[:12])],
+            },
+            y_title="Contacts",
+        ),
         "grouped": C.stacked_or_grouped(
             ["2021/22", "2022/23"],
             {"Upheld": [50, 60], "Partly upheld": [30, None], "Not upheld": [100, 120]},
@@ -172,6 +180,14 @@ def test_line_chart_series_differ_by_dash_and_shape_and_end_labels_do_not_overla
     ys = sorted(float(C._TRANSLATE.search(t.get("transform")).group(2)) for t in ends)
     assert all(b - a >= C.FONT_SIZE for a, b in zip(ys, ys[1:], strict=False))
     assert "Apr 2019" in _texts(rendered["line"]) and "May 2019" not in _texts(rendered["line"])
+
+
+def test_short_line_chart_marks_every_value_and_hides_nothing_invisibly(rendered):
+    root = ET.fromstring(rendered["line_short"])
+    symbols = [p for g in root.iter(f"{SVG}g") if "mark-symbol" in g.get("class", "") for p in g]
+    assert len(symbols) == 12 * 3 - 1  # one suppressed value has no point
+    assert not [el for el in root.iter() if el.get("opacity") == "0"]
+    assert "Email: 7" in _texts(rendered["line_short"])
 
 
 def test_spread_labels_keeps_order_and_gap():

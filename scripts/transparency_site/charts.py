@@ -872,7 +872,8 @@ def svg_contrast_report(svg: str, background: str = BACKGROUND) -> list[Contrast
         tag = _local(el.tag)
         if tag in ("defs", "title", "desc", "clipPath", "linearGradient", "radialGradient"):
             return
-        if el.get("display") == "none" or el.get("visibility") == "hidden":
+        # Not drawn at all (e.g. axis labels Vega hides with opacity 0 to avoid overlaps).
+        if el.get("display") == "none" or el.get("visibility") == "hidden" or el.get("opacity") == "0":
             return
         state = dict(inherited)
         for attr in ("fill", "stroke", "stroke-width", "font-size"):
@@ -1179,10 +1180,16 @@ def accessible_svg(svg: str, *, figure_id: str, title: str, description: str) ->
     def clean(el: ET.Element, inherited: dict[str, str]) -> None:
         state = {k: el.get(k, inherited.get(k, "")) for k in ("fill", "stroke")}
         for child in list(el):
-            if child.get("display") == "none" or (
-                _local(child.tag) == "path"
-                and child.get("class") in ("background", "foreground")
-                and _paint_none(child, state)
+            # Vega hides overlapping axis labels with opacity="0": drop them (smaller, and a
+            # contrast check or a copy-paste would otherwise meet invisible text).
+            if (
+                child.get("display") == "none"
+                or child.get("opacity") == "0"
+                or (
+                    _local(child.tag) == "path"
+                    and child.get("class") in ("background", "foreground")
+                    and _paint_none(child, state)
+                )
             ):
                 el.remove(child)
                 continue
