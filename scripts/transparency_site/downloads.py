@@ -391,8 +391,11 @@ def json_ld(bundle, downloads: dict[str, bytes]) -> dict:
 
 
 def json_ld_block(doc: dict) -> Markup:
-    """The JSON-LD as a raw HTML block: one line, and "</" escaped so text can never close the script."""
-    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    """The JSON-LD as a raw HTML block, on one line. < > & are written as JSON \\u escapes (the same
+    JSON), so text can neither close the script ("</script>") nor put the HTML parser into the
+    script's "escaped" states ("<!--<script>"), which would swallow the rest of the page."""
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(f'<script type="application/ld+json">{text}</script>')
 
 

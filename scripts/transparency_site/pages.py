@@ -76,10 +76,13 @@ def uk_date(value: dt.date | str | None) -> str:
 
 
 def link(text: object, url: str) -> Markup:
-    """An HTML link with escaped text; only web, mail and phone links are allowed."""
+    """An HTML link with escaped text; only web, mail and phone links are allowed.
+
+    Links sit in Markdown lines, and Markdown still runs inside an inline <a>: the text is escaped
+    for Markdown as well as HTML, or "[x](javascript:…)" in it would become a link."""
     if not re.match(r"^(https?://|mailto:|tel:|#|[a-z0-9./_-]+(#[a-z0-9-]+)?$)", url):
         url = "#"
-    return Markup(f'<a href="{html.escape(url, quote=True)}">{html.escape(str(text))}</a>')
+    return Markup(f'<a href="{html.escape(url, quote=True)}">{md_escape(text)}</a>')
 
 
 def html_table(
