@@ -145,6 +145,14 @@ def serve(config_file: Path, datasets: Path | None = None, dev_addr: str = "127.
 
     config_file = config_file.resolve()
     datasets = _datasets_for(config_file, datasets)
+    # The terminal is the officer's view of problems while previewing: show MkDocs' messages plainly.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    for name in ("mkdocs", "transparency_site.problems"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
     with _env(**{DATASETS_ENV: str(datasets), "TRANSPARENCY_SERVE": "1"}):
         mkdocs_serve(str(config_file), dev_addr=dev_addr, livereload=True, watch=[str(datasets)])
     return 0
