@@ -1262,17 +1262,6 @@ def render_svg(
 # The figure
 # ---------------------------------------------------------------------------------------------------
 
-# CSS the site stylesheet should carry for figures (the lead copies it into the site's extra CSS).
-FIGURE_CSS = """\
-.ts-figure { margin: 1.5em 0; }
-.ts-figure__title { font-size: 1.1em; font-weight: 700; margin: 0 0 .2em; }
-.ts-figure__subtitle { margin: 0 0 .6em; }
-/* The chart draws on its own white panel, so it stays readable in the dark palette too. */
-.ts-figure svg.ts-chart { border-radius: .3rem; margin: .4em 0; }
-.ts-figure table { font-variant-numeric: tabular-nums; }
-@media print { .ts-figure svg.ts-chart, .ts-figure table { break-inside: avoid; } }
-"""
-
 
 @dataclass
 class Figure:
