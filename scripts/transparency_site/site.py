@@ -64,7 +64,11 @@ def edition_of(data: Data) -> dict:
     """The edition the figures belong to: the latest release, or unreleased data at data_as_of."""
     if data.releases:
         last = sorted(data.releases, key=lambda r: r["date"])[-1]
-        return {"date": last["date"], "status": last["status"], "label": f"edition of {pages.uk_date(last['date'])}", "released": True}
+        if last.get("data_as_of") in (None, str(data.data_as_of)):
+            return {"date": last["date"], "status": last["status"], "label": f"edition of {pages.uk_date(last['date'])}", "released": True}
+        # The data moved on since the last edition: say so rather than pass new figures off as that edition.
+        return {"date": str(data.data_as_of), "status": "provisional", "released": False,
+                "label": f"figures updated since the edition of {pages.uk_date(last['date'])} (not yet released as an edition)"}
     return {"date": str(data.data_as_of), "status": "provisional", "label": f"unreleased figures of {pages.uk_date(data.data_as_of)}", "released": False}
 
 
