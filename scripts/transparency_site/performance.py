@@ -566,6 +566,13 @@ def ctx_pages(ctx: Context) -> set[str]:
 def complaints_page(ctx: Context) -> Page:
     page = P + "complaints.md"
     parts: list = ["How many complaints we received, what they were about, and how quickly and fairly we dealt with them."]
+    if ctx.latest is not None:
+        parts.append(headlines([
+            headline(ctx, page, "complaints_received", ctx.latest.label, "Complaints received"),
+            headline(ctx, page, "complaints_outcomes", ctx.latest.label, "Complaints fully upheld", dimension_value="upheld"),
+            headline(ctx, page, "complaints_responded_on_time", ctx.latest.label, "Answered on time"),
+            headline(ctx, page, "complaints_median_working_days", ctx.latest.label, "Typical time to answer"),
+        ]))
     parts += _section("How many complaints we received", trend_figure(ctx, page, "complaints_received"),
                       breakdown_figure(ctx, page, "complaints_received_by_stage"),
                       trend_figure(ctx, page, "complaints_per_1000_residents"),

@@ -14,6 +14,9 @@ from markupsafe import Markup
 from . import charts, comparisons, disclosure, downloads, fmt, measures, pages, performance, reports
 from .figures import Registry, figure_id
 from .load import Data
+from .progress import progress
+
+CHART_CHUNK = 48  # above charts' parallel threshold, so a chunk of uncached charts still uses every core
 
 
 @dataclass
@@ -118,7 +121,12 @@ def generate(data: Data, hand_written: list[str] = ()) -> Bundle:
 
 def _render_figures(ctx: performance.Context, built: list[pages.Page]) -> list[pages.Page]:
     """Render every chart once (in a batch, cached by spec) and put each figure into its page."""
-    svgs = charts.render_many([f.chart for f, _ in ctx.figures])
+    # Rendered in chunks so a terminal shows progress; each chunk still renders in parallel when large.
+    specs = [f.chart for f, _ in ctx.figures]
+    chunks = [specs[i:i + CHART_CHUNK] for i in range(0, len(specs), CHART_CHUNK)]
+    svgs = []
+    for chunk in progress(chunks, len(chunks), f"Rendering {len(specs)} charts (batches)"):
+        svgs += charts.render_many(chunk)
     html = {f.id: performance.figure_markup(f, svg, ctx.cell_ids[f.id]) for (f, _), svg in zip(ctx.figures, svgs, strict=True)}
     out = []
     for p in built:
