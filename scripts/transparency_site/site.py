@@ -84,12 +84,13 @@ def generate(data: Data, hand_written: list[str] = ()) -> Bundle:
     council = data.council
     access = council.get("accessibility") or {}
     have = performance.ctx_pages(ctx)
-    built: list[pages.Page] = []
+    built: list[pages.Page] = [pages.how_to_complain_page(data), pages.policy_page(data)]
+    # The Complaints page is built first so that its figures, not the home page's, are the permalinks.
+    complaints = performance.complaints_page(ctx)
     if "index.md" not in hand_written:
-        built.append(performance.home_page(ctx))
-    built += [pages.how_to_complain_page(data), pages.policy_page(data)]
+        built.insert(0, performance.home_page(ctx))
     built.append(performance.overview_page(ctx))
-    built.append(performance.complaints_page(ctx))
+    built.append(complaints)
     built += performance.services_pages(ctx)
     for path, fn in [("compliments.md", performance.compliments_page), ("ombudsman.md", performance.ombudsman_page),
                      ("contact.md", performance.contact_page), ("standards.md", performance.standards_page),
