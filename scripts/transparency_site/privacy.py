@@ -182,7 +182,8 @@ def allowed_from_council(council: Any, policy: Any = None, extra: Iterable[str] 
     if isinstance(council, dict):
         contact = council.get("contact")
         if isinstance(contact, dict):
-            raw += [v for v in contact.values() if isinstance(v, str)]
+            # The contact details themselves; not opening_hours, which is free text like any other.
+            raw += [v for k, v in contact.items() if k in ("phone", "email", "address", "text_relay") and isinstance(v, str)]
         access = council.get("accessibility")
         if isinstance(access, dict) and isinstance(access.get("contact_email"), str):
             raw.append(access["contact_email"])
@@ -276,7 +277,8 @@ def scan_personal_data(data_or_root: Any, allowed: Iterable[str] | None = None) 
 
     ``allowed`` adds to the council's own contact details from council.yaml.
     """
-    root = Path(getattr(data_or_root, "root", data_or_root))
+    # A loaded Data carries its folder as .root (a Path's own .root is "/", hence the order).
+    root = Path(data_or_root) if isinstance(data_or_root, (str, Path)) else Path(data_or_root.root)
     council_node = _read_yaml_node(root / "council.yaml")
     policy_node = _read_yaml_node(root / "policy.yaml")
     council = yaml.safe_load(yaml.serialize(council_node)) if council_node is not None else None
@@ -297,10 +299,13 @@ def scan_personal_data(data_or_root: Any, allowed: Iterable[str] | None = None) 
         if not fields or not path.is_file():
             continue
         text = path.read_bytes().decode("utf-8-sig", errors="replace")
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header = [h.strip() for h in next(reader, [])]
-        cols = [(header.index(f), f) for f in fields if f in header]
-        cells = ((n, f, rec[i].strip()) for n, rec in enumerate(reader, start=2) for i, f in cols if i < len(rec))
+        try:
+            reader = csv.reader(io.StringIO(text, newline=""))
+            header = [h.strip() for h in next(reader, [])]
+            cols = [(header.index(f), f) for f in fields if f in header]
+            cells = [(n, f, rec[i].strip()) for n, rec in enumerate(reader, start=2) for i, f in cols if i < len(rec)]
+        except csv.Error:
+            continue  # validation reports a file that is not CSV
         problems += scan_cells(rel, cells, ok)
     for filename in schema.YAML_FILES.values():
         node = {"council.yaml": council_node, "policy.yaml": policy_node}.get(filename) or _read_yaml_node(root / filename)

@@ -1234,6 +1234,8 @@ def _read_table(ctx: _Context, name: str, file: str) -> _Table | None:
             except _Bad as bad:
                 add(file, row_no, fname, bad.code, bad.message, bad.hint)
                 ok = False
+                if parse is str:
+                    values[pos] = v  # text outside its list or pattern is still text: the privacy scan reads it
                 continue
             values[pos] = value
         # The primary key and unique fields: the first row with a value, and its repeats.
