@@ -187,8 +187,9 @@ def test_planted_personal_data_in_every_csv_text_field(tmp_path, resource, field
     set_cell(root, file, 2, field, value if field.endswith("_id") else f"About {value} today")
     problems = [p for p in scan_personal_data(root)]
     assert [(p.file, p.row, p.field) for p in problems] == [(file, 2, field)]
-    # And validation reports it as personal data (among whatever else the change broke, like an id pattern).
-    assert (file, 2, field, "personal-data") in found(validate(root))
+    if kind == "email":  # (one kind per field is enough to show validate() includes the scan)
+        # Validation reports it as personal data (among whatever else the change broke, like an id pattern).
+        assert (file, 2, field, "personal-data") in found(validate(root))
 
 
 def test_benchmarks_text_is_scanned(tmp_path):

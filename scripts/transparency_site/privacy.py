@@ -265,11 +265,16 @@ def scan_yaml(file: str, node: Any, allowed: Iterable[str] = (), path: tuple = (
     return problems
 
 
-def _read_yaml_node(path: Path) -> Any:
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when PyYAML has it
+
+
+def _read_yaml(path: Path) -> tuple[Any, Any]:
+    """(node tree, data) of a YAML file, or (None, None) when it is missing or unreadable."""
     try:
-        return yaml.compose(path.read_bytes().decode("utf-8-sig", errors="replace"), Loader=yaml.SafeLoader)
-    except (OSError, yaml.YAMLError, RecursionError):
-        return None  # validation reports unreadable YAML
+        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+        return yaml.compose(text, Loader=_Loader), yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except (OSError, yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return None, None  # validation reports unreadable YAML
 
 
 def scan_personal_data(data_or_root: Any, allowed: Iterable[str] | None = None) -> list[Problem]:
@@ -279,16 +284,13 @@ def scan_personal_data(data_or_root: Any, allowed: Iterable[str] | None = None) 
     """
     # A loaded Data carries its folder as .root (a Path's own .root is "/", hence the order).
     root = Path(data_or_root) if isinstance(data_or_root, (str, Path)) else Path(data_or_root.root)
-    council_node = _read_yaml_node(root / "council.yaml")
-    policy_node = _read_yaml_node(root / "policy.yaml")
-    council = yaml.safe_load(yaml.serialize(council_node)) if council_node is not None else None
-    policy = yaml.safe_load(yaml.serialize(policy_node)) if policy_node is not None else None
+    nodes = {f: _read_yaml(root / f) for f in schema.YAML_FILES.values()}
+    council, policy = nodes["council.yaml"][1], nodes["policy.yaml"][1]
     ok = allowed_from_council(council, policy, allowed or ())
     problems: list[Problem] = []
     paths = {n: schema.resource(n)["path"] for n in schema.RESOURCE_NAMES}
-    package = _read_yaml_node(root / "datapackage.yaml")
-    if package is not None:
-        data = yaml.safe_load(yaml.serialize(package))
+    _, data = _read_yaml(root / "datapackage.yaml")
+    if data is not None:
         if isinstance(data, dict) and isinstance(data.get("resources"), list):
             for r in data["resources"]:
                 if isinstance(r, dict) and r.get("name") in paths and isinstance(r.get("path"), str):
@@ -307,8 +309,7 @@ def scan_personal_data(data_or_root: Any, allowed: Iterable[str] | None = None) 
         except csv.Error:
             continue  # validation reports a file that is not CSV
         problems += scan_cells(rel, cells, ok)
-    for filename in schema.YAML_FILES.values():
-        node = {"council.yaml": council_node, "policy.yaml": policy_node}.get(filename) or _read_yaml_node(root / filename)
+    for filename, (node, _) in nodes.items():
         if node is not None:
             problems += scan_yaml(filename, node, ok)
     return problems
