@@ -39,3 +39,20 @@ def example_site(tmp_path_factory) -> Path:
     """The example council's site, built once for every test that only reads it."""
     project = copy_project(tmp_path_factory.mktemp("example") / "project")
     return build(project)
+
+
+_SUMMARY = pytest.StashKey[list]()
+
+
+@pytest.fixture(scope="session")
+def terminal_summary(request) -> list[str]:
+    """Lines a test wants shown at the end of the run (pages checked, reading grades), even without -s."""
+    return request.config.stash.setdefault(_SUMMARY, [])
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    lines = config.stash.get(_SUMMARY, [])
+    if lines:
+        terminalreporter.section("site checks")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -1,8 +1,14 @@
-"""theme_fixes: Material's hidden toggles lose the autocomplete attribute, nothing else changes."""
+"""theme_fixes: the small corrections to Material's own markup; nothing else on the page changes."""
 
 from __future__ import annotations
 
-from transparency_site.theme_fixes import remove_checkbox_autocomplete
+from transparency_site.theme_fixes import (
+    fix_material_html,
+    name_section_navs,
+    remove_checkbox_autocomplete,
+    remove_dangling_label_for,
+    remove_empty_tabindex,
+)
 
 MATERIAL_TOGGLES = (
     '<input class="md-toggle" data-md-toggle="drawer" type="checkbox" id="__drawer" autocomplete="off">\n'
@@ -45,3 +51,64 @@ def test_attribute_spellings():
     }
     for before, after in cases.items():
         assert remove_checkbox_autocomplete(before) == after
+
+
+def test_empty_tabindex_removed_from_labels_only():
+    html = (
+        '<label class="md-nav__link " for="__nav_4" id="__nav_4_label" tabindex="">x</label>'
+        '<label class="md-nav__link" for="__nav_5" tabindex="0">y</label>'
+        '<div tabindex="">z</div>'
+    )
+    assert remove_empty_tabindex(html) == (
+        '<label class="md-nav__link " for="__nav_4" id="__nav_4_label">x</label>'
+        '<label class="md-nav__link" for="__nav_5" tabindex="0">y</label>'
+        '<div tabindex="">z</div>'
+    )
+
+
+def test_label_for_a_missing_control_loses_for():
+    toc_label = '<label class="md-nav__title" for="__toc">Contents</label>'
+    without_control = f'<input type="checkbox" id="__drawer">{toc_label}'
+    assert remove_dangling_label_for(without_control) == (
+        '<input type="checkbox" id="__drawer"><label class="md-nav__title">Contents</label>'
+    )
+    with_control = f'<input class="md-toggle" type="checkbox" id="__toc">{toc_label}'
+    assert remove_dangling_label_for(with_control) == with_control
+    # ids are case-sensitive
+    assert 'for="__TOC"' not in remove_dangling_label_for('<input id="__toc"><label for="__TOC">x</label>')
+
+
+def test_fix_material_html_on_a_whole_page():
+    page = (
+        "<!doctype html><html lang=en-GB><body>\n"
+        '<input class="md-toggle" data-md-toggle="drawer" type="checkbox" id="__drawer" autocomplete="off">\n'
+        '<label class="md-overlay" for="__drawer"></label>\n'
+        '<label class="md-nav__link" for="__nav_2" id="__nav_2_label" tabindex="">Performance</label>\n'
+        '<input class="md-nav__toggle md-toggle" type="checkbox" id="__nav_2">\n'
+        '<label class="md-nav__title" for="__toc">Contents</label>\n'
+        "</body></html>"
+    )
+    assert fix_material_html(page) == (
+        "<!doctype html><html lang=en-GB><body>\n"
+        '<input class="md-toggle" data-md-toggle="drawer" type="checkbox" id="__drawer">\n'
+        '<label class="md-overlay" for="__drawer"></label>\n'
+        '<label class="md-nav__link" for="__nav_2" id="__nav_2_label">Performance</label>\n'
+        '<input class="md-nav__toggle md-toggle" type="checkbox" id="__nav_2">\n'
+        '<label class="md-nav__title">Contents</label>\n'
+        "</body></html>"
+    )
+
+
+def test_section_nav_is_named_by_its_title():
+    nav = (
+        '<label class="md-nav__link " for="__nav_4" id="__nav_4_label" tabindex=""><span class="md-icon"></span></label>\n'
+        '<nav class="md-nav" data-md-level="1" aria-labelledby="__nav_4_label" aria-expanded="false">\n'
+        '  <label class="md-nav__title" for="__nav_4">\n    <span class="md-nav__icon md-icon"></span>\n    Performance\n  </label>'
+    )
+    out = name_section_navs(nav)
+    assert 'aria-labelledby="__nav_4_title"' in out
+    assert '<label class="md-nav__title" for="__nav_4" id="__nav_4_title">' in out
+    assert 'id="__nav_4_label"' in out  # the toggle keeps its own id
+    # A nav whose title is for another control is left alone.
+    other = nav.replace('for="__nav_4">', 'for="__nav_9">')
+    assert name_section_navs(other) == other
