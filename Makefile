@@ -32,7 +32,12 @@ browser-deps: $(NODE_STAMP)
 	  else echo "pdftotext is missing: run 'sudo apt-get install poppler-utils'" >&2; exit 1; fi; }
 
 $(NODE_STAMP): package.json
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else echo "npm is missing (needed for axe-core and the Nu HTML Checker): run 'sudo apt-get install npm'" >&2; exit 1; fi; }
 	npm install --no-audit --no-fund --silent
+	@test -f node_modules/axe-core/axe.min.js && test -f node_modules/vnu-jar/build/dist/vnu.jar || { \
+	  echo "npm install did not provide axe-core and vnu-jar: check the network and package.json" >&2; exit 1; }
 	touch $@
 
 site: $(STAMP)
