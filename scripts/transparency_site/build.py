@@ -8,10 +8,12 @@ fixed from SOURCE_DATE_EPOCH (or data_as_of), so the same inputs give byte-ident
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
 import logging
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -71,6 +73,7 @@ def build_site(config_file: Path, site_dir: Path, datasets: Path | None = None, 
     site_dir = site_dir.resolve()
     datasets = _datasets_for(config_file, datasets)
     site_dir.parent.mkdir(parents=True, exist_ok=True)
+    _recover(site_dir)
     # Leftovers of builds that were killed: never the live site.
     for old in site_dir.parent.glob(f".{site_dir.name}-build-*"):
         shutil.rmtree(old, ignore_errors=True)
@@ -126,17 +129,55 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return out
 
 
+def _trash(live: Path) -> Path:
+    return live.with_name(f".{live.name}-build-old")
+
+
 def _swap(new: Path, live: Path) -> None:
-    """Put ``new`` in place of ``live`` with renames (atomic on one filesystem)."""
+    """Put ``new`` in place of ``live``: one atomic exchange where the system has it, else two renames.
+
+    With two renames (live → trash, new → live) a kill between them leaves no live folder for a
+    moment; the trash then holds the previous complete site, and the next build puts it back
+    (_recover) before doing anything else.
+    """
     os.chmod(new, 0o755)
+    if live.is_dir() and not live.is_symlink() and _exchange(new, live):
+        shutil.rmtree(new, ignore_errors=True)  # ``new`` now holds the previous site
+        return
     if live.exists():
-        trash = live.with_name(f".{live.name}-build-old")
+        trash = _trash(live)
         shutil.rmtree(trash, ignore_errors=True)
         os.replace(live, trash)
         os.replace(new, live)
         shutil.rmtree(trash, ignore_errors=True)
     else:
         os.replace(new, live)
+
+
+def _recover(live: Path) -> None:
+    """A build killed between the two renames of a swap left no live site and the previous one in the
+    trash (a rename of the live folder, so complete): put it back. With both present the swap had
+    finished, and the trash is just a leftover."""
+    trash = _trash(live)
+    if trash.is_dir() and not live.exists():
+        os.replace(trash, live)
+
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step (Linux renameat2 RENAME_EXCHANGE): at every instant one
+    complete site is live, so no kill can leave none. False where the system or filesystem lacks it."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
 
 
 def serve(config_file: Path, datasets: Path | None = None, dev_addr: str = "127.0.0.1:8000") -> int:
