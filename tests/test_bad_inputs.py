@@ -24,7 +24,7 @@ from test_validate_rules import (
     write_minimal_package,
     write_rows,
 )
-from transparency_site.validate import format_problems, validate
+from transparency_site.validate import PROBLEM_CODES, format_problems, validate
 
 CASES = yaml.safe_load((Path(__file__).parent / "bad_inputs" / "cases.yaml").read_text(encoding="utf-8"))
 
@@ -107,10 +107,16 @@ def test_bad_input(tmp_path, case):
     for p in problems:
         assert p.file and p.message and p.hint, p
         assert p.code != "internal-error", p
+        assert p.code in PROBLEM_CODES, p
         if p.file.endswith(".csv") and p.code not in ("missing-file", "empty-file", "unlisted-file"):
             assert p.row is not None, p
     text = format_problems(problems)
     assert "Traceback" not in text
+
+
+def test_every_code_in_the_corpus_is_explained():
+    codes = {code for case in CASES for *_, code in case["expect"]}
+    assert codes <= set(PROBLEM_CODES), codes - set(PROBLEM_CODES)
 
 
 def test_every_problem_is_one_line(tmp_path):

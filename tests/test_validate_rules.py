@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from transparency_site import schema
-from transparency_site.validate import InvalidData, Problem, check, format_problems, validate
+from transparency_site.validate import PROBLEM_CODES, InvalidData, Problem, check, format_problems, validate
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -230,6 +230,9 @@ def line_of(root: Path, file: str, text: str) -> int:
 
 
 def found(problems: list[Problem]) -> list[tuple]:
+    """(file, row, field, code) of each problem; every code must be explained for officers."""
+    unexplained = {p.code for p in problems} - set(PROBLEM_CODES)
+    assert not unexplained, f"codes missing from PROBLEM_CODES: {unexplained}"
     return [(p.file, p.row, p.field, p.code) for p in problems]
 
 

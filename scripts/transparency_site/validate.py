@@ -91,6 +91,98 @@ OMBUDSMAN_OUTCOMES = {
 # Where each ombudsman works.
 OMBUDSMAN_COUNTRY = {"lgsco": "england", "hos": "england", "psow": "wales"}
 
+# What each problem code means, for officers (the README's table of errors can be generated from this).
+PROBLEM_CODES: dict[str, str] = {
+    # Files
+    "missing-file": "A file the site needs (or that datapackage.yaml lists) is not in the datasets folder.",
+    "unreadable-file": "A file exists but cannot be opened (check its permissions).",
+    "empty-file": "A CSV file is empty; it needs at least its header row.",
+    "unlisted-file": "A table's file is in the folder but datapackage.yaml does not list it, so it would not be published.",
+    "missing-resource": "datapackage.yaml does not list a table the site requires (services or complaints).",
+    "unknown-resource": "datapackage.yaml lists a table the site does not know.",
+    "duplicate-resource": "datapackage.yaml lists the same table twice.",
+    "unsafe-path": "A table's path in datapackage.yaml points outside the datasets folder.",
+    "schema-mismatch": "A table's schema in datapackage.yaml was edited; it must stay as published.",
+    "package-invalid": "datapackage.yaml is not a valid data package description.",
+    # Spreadsheet exports
+    "encoding": "The file was saved in an old Windows encoding, not UTF-8: save it as 'CSV UTF-8'.",
+    "delimiter": "Columns are separated by ; or tabs: save as 'CSV (comma delimited)'.",
+    "header-spaces": "A column name has spaces before or after it.",
+    "missing-column": "A column of the contract is missing.",
+    "renamed-column": "A column has a different name from the contract (the message says which).",
+    "extra-column": "A column that is not part of the contract (delete it: it would not be published).",
+    "duplicate-column": "Two columns have the same name.",
+    "column-order": "The columns are in a different order from the contract.",
+    "blank-row": "An empty row (delete it).",
+    "repeated-header": "A row repeats the column names (two exports pasted together).",
+    "cell-count": "A row has more or fewer values than there are columns (often a comma or quote in text).",
+    "csv-syntax": "The file stops being readable as CSV at this row (often a stray quote).",
+    "cell-spaces": "A value has spaces before or after it (delete them).",
+    # Values
+    "required": "A value that must be filled in is empty.",
+    "type": "A value is not of the column's type: dates are YYYY-MM-DD, months YYYY-MM, whole numbers without commas.",
+    "enum": "A value is not one of the allowed values (the message lists them).",
+    "pattern": "A value is not in the required form (for example a service id in lower case with hyphens).",
+    "minimum": "A number is below its minimum (counts cannot be negative).",
+    "maximum": "A number is above its maximum.",
+    "invalid-date": "A date that does not exist (like 30 February).",
+    "duplicate": "An id (or month and channel) appears twice; the message gives the first row.",
+    "foreign-key": "A reference to something that does not exist (an unknown service, complaint or record).",
+    # YAML
+    "yaml-syntax": "A YAML file cannot be read: check indentation (spaces, not tabs), colons and quotes on that line.",
+    "yaml-empty": "A required YAML file is empty.",
+    "yaml-duplicate-key": "The same setting appears twice in one block; only the last one counts.",
+    "unknown-key": "A setting the site does not know (often a spelling mistake).",
+    "too-short": "A text setting is empty or too short.",
+    "too-few": "A list needs more items.",
+    "too-many": "A list has too many items.",
+    "no-stages": "The complaints policy has no stages.",
+    "schema": "A YAML setting does not meet its rule (the message says which).",
+    # Business rules
+    "date-order": "Dates in the wrong order (for example a response before the complaint was received).",
+    "after-data-as-of": "A date after data_as_of in council.yaml (the day the data was extracted).",
+    "outcome-on-open-case": "A complaint has an outcome but no response date.",
+    "response-without-outcome": "A complaint has a response date but no outcome.",
+    "missing-not-accepted-reason": "A complaint that was not accepted needs the reason.",
+    "reason-without-not-accepted": "A reason for not accepting is given, but the outcome is not not_accepted.",
+    "unknown-stage": "A complaint's stage is not a stage of the policy.",
+    "missing-escalated-from": "A stage 2 (or later) complaint does not say which earlier complaint it escalates.",
+    "escalated-from-at-stage-1": "A stage 1 complaint says it was escalated from another.",
+    "escalation-stage": "A complaint escalates from one at the same or a later stage.",
+    "escalation-service": "A complaint escalates from one about a different service.",
+    "escalation-before-response": "A complaint was escalated before the earlier stage responded.",
+    "escalated-twice": "Two records escalate the same complaint.",
+    "extension-too-long": "An extension longer than the policy allows at that stage.",
+    "stage-numbering": "The policy's stages are not numbered 1, 2(, 3) in order.",
+    "calls-answered": "More calls answered than offered in a month.",
+    "calls-within-60s": "More calls answered within 60 seconds than answered.",
+    "calls-total": "Calls answered plus abandoned are more than calls offered.",
+    "ombudsman-outcome": "An ombudsman decision that this ombudsman does not make.",
+    "ombudsman-country": "An ombudsman that does not deal with councils in the council's country.",
+    "ombudsman-not-landlord": "A Housing Ombudsman case about a service that is not a landlord service.",
+    "outcome-without-decision": "An ombudsman outcome without the decision date.",
+    "decision-without-outcome": "An ombudsman decision date without the outcome.",
+    "remedy-without-agreement": "A financial remedy while remedy_agreed is false.",
+    "missing-ombudsman-route": "The policy does not tell residents about an ombudsman they can go to.",
+    "homes-owned-missing": "The council has landlord services but council.yaml has no homes_owned.",
+    "homes-owned-not-landlord": "council.yaml gives homes owned, but no service is a landlord service.",
+    "unknown-measure": "A service standard refers to a measure the site does not compute.",
+    "target-out-of-range": "A percentage target outside 0 to 100.",
+    "unknown-standard": "A result for a standard that is not in standards.yaml.",
+    "standard-not-reported": "A result for a standard that the site computes itself.",
+    "period": "Not a financial year (write 2023/24).",
+    "unknown-provision": "A self-assessment refers to a provision the Code does not have.",
+    "duplicate-provision": "A provision is assessed twice in one self-assessment.",
+    "blank-evidence": "A self-assessment provision has no evidence.",
+    "missing-action": "A provision that is not fully met needs the action that will be taken.",
+    # Privacy
+    "personal-data": "Text that would be published contains an email, phone number, postcode, National Insurance number or a person's name.",
+    # Frictionless findings our own checks did not make (rare), and the last resort
+    "header": "Frictionless found a problem with the column names.",
+    "frictionless": "Frictionless could not check the file.",
+    "internal-error": "The validator itself failed: please report it, with the files.",
+}
+
 _EXCEL_SAVE_HINT = "in Excel choose File → Save As → 'CSV UTF-8 (Comma delimited) (*.csv)'"
 
 
@@ -121,19 +213,19 @@ class _Collector:
         return (file, row) in self.rows or (file, row, fld) in self.cells
 
     def result(self) -> list[Problem]:
-        out = list(self.items)
+        # Sorted by file, then row; problems about the whole file come first, the count of those not
+        # listed last. The sort is stable, so problems on the same cell keep the order of the checks.
+        keyed = [((p.file, p.row if p.row is not None else 0, p.field or ""), p) for p in self.items]
         if self.limit is not None:
             for (file, code), n in self.counts.items():
                 if n > self.limit:
-                    out.append(Problem(
+                    keyed.append(((file, float("inf"), code), Problem(
                         file, None, None, code,
                         f"{n - self.limit:,} more problems like the ones listed ({code}) are not shown",
                         "fix the ones listed (usually the whole column has the same cause) and validate again",
-                    ))
-        # Sorted by file, then row; problems about the whole file come first. The sort is stable, so
-        # problems on the same cell keep the order of the checks.
-        out.sort(key=lambda p: (p.file, p.row if p.row is not None else 0, p.field or ""))
-        return out
+                    )))
+        keyed.sort(key=lambda kp: kp[0])
+        return [p for _, p in keyed]
 
 
 @dataclass
@@ -1266,22 +1358,18 @@ def _read_table(ctx: _Context, name: str, file: str) -> _Table | None:
     return table
 
 
-def _bad_cell(rec: list[str], header: list[str] | None) -> tuple[str | None, str]:
-    """The column of the first cell with a character that was not UTF-8, and the cell."""
+def _bad_cell(rec: list[str], header: list[str]) -> tuple[str | None, str]:
+    """The column and text of the first cell whose bytes were not UTF-8 (they were read as
+    Windows-1252, so encoding them back gives the bytes as saved)."""
     for i, cell in enumerate(rec):
-        if any(ord(ch) > 127 for ch in cell):
-            try:
-                cell.encode("utf-8").decode("utf-8")
-                raw = cell.encode("cp1252")
-                raw.decode("utf-8")
-            except UnicodeEncodeError:
-                continue
-            except UnicodeDecodeError:
-                name = header[i].strip() if header is not None and i < len(header) else None
-                return name, cell
-    for cell in rec:
-        if any(ord(ch) > 127 for ch in cell):
-            return (header[rec.index(cell)].strip() if header is not None and rec.index(cell) < len(header) else None), cell
+        if cell.isascii():
+            continue
+        try:
+            cell.encode("cp1252").decode("utf-8")
+        except UnicodeEncodeError:
+            continue  # not from a Windows-1252 line
+        except UnicodeDecodeError:
+            return (header[i].strip() if i < len(header) else None), cell
     return None, ""
 
 
