@@ -158,7 +158,10 @@ def sentences_text(inner_text: str) -> str:
 
     textstat counts sentences by their full stops. Headings and list items have none, so they
     would merge into one long "sentence" and inflate the grade; a reader (and a screen reader)
-    takes each block on its own, so each line is ended with a full stop.
+    takes each block on its own, so each line is ended with a full stop. Lines with no word at all
+    (a headline figure such as "344" or "40.1%") are data, not prose: counting each as a one-word
+    sentence would flatter the grade, so they are left out.
     """
     lines = [ln.strip() for ln in inner_text.splitlines()]
-    return " ".join(ln if _END.search(ln) else ln + "." for ln in lines if ln and ln != "¶")
+    prose = [ln for ln in lines if re.search(r"[A-Za-z]{2,}", ln)]
+    return " ".join(ln if _END.search(ln) else ln + "." for ln in prose)

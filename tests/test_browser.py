@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import re
 import subprocess
+import textwrap
 import time
 from pathlib import Path
 
@@ -53,7 +54,8 @@ def site(example_site) -> Path:
 def pages(site, report) -> list[str]:
     found = html_pages(site)
     assert "index.html" in found and "404.html" in found, f"the built site has no home or 404 page: {found}"
-    report.append(f"pages checked ({len(found)}): " + ", ".join(found))
+    report.append(f"pages checked ({len(found)}):")
+    report += textwrap.wrap(", ".join(found), width=110, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False)
     return found
 
 
@@ -382,6 +384,29 @@ def test_every_internal_link_and_anchor_resolves(site, pages, report):
     html = "".join((site / rel).read_text(encoding="utf-8") for rel in pages)
     assert re.search(r'href="[^"]*#[a-z0-9-]+-\d{4}-\d{2}"', html), "no figure permalink found to check"
     assert re.search(r'href="[^"]*\.csv"', html), "no CSV download link found to check"
+
+
+def test_link_checker_finds_missing_files_and_anchors(tmp_path):
+    # The checker itself, on a two-page site: it must be able to fail.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.csv").write_text("a\n1\n")
+    (tmp_path / "a" / "index.html").write_text('<h1 id="top-title">A</h1><p id="fig-2022-23">f</p>')
+    (tmp_path / "index.html").write_text(
+        '<a href="a/#fig-2022-23">ok</a><a href="a/#fig-2021-22">bad id</a><a href="b/">no page</a>'
+        '<a href="data/x.csv">csv</a><a href="data/y.csv">no csv</a><a href="#here">bad local</a>'
+        '<a href="https://complaints.example/a/#top-title">live ok</a><a href="https://complaints.example/zz/">live bad</a>'
+        '<a href="https://other.example/nope">other host</a><a href="mailto:x@example.org">mail</a>'
+    )
+    problems = broken_links(tmp_path, "index.html", "https://complaints.example/")
+    assert len(problems) == 5, problems
+    for bad in ("a/#fig-2021-22", "b/", "data/y.csv", "#here", "https://complaints.example/zz/"):
+        assert any(f"> {bad} →" in p for p in problems), (bad, problems)
+
+
+def test_reading_text_ends_each_block_as_a_sentence():
+    text = "How to complain\n¶\n344\n40.1%\nComplaints in 2022/23\nIt is free. We will help you.\n"
+    assert sentences_text(text) == "How to complain. Complaints in 2022/23. It is free. We will help you."
 
 
 # ---- 7. Plain English -------------------------------------------------------------------------
