@@ -334,7 +334,7 @@ def _tab_cycle(pg, limit: int) -> tuple[list[dict], bool]:
 
 
 @pytest.mark.parametrize("rel", KEYBOARD_PAGES)
-def test_keyboard_skip_link_visible_focus_no_trap(page, base_url, rel):
+def test_keyboard_skip_link_visible_focus_no_trap(page, base_url, rel, report):
     url = page_url(base_url, rel)
     _open(page, url)
     expected = page.evaluate(TABBABLE)
@@ -365,6 +365,7 @@ def test_keyboard_skip_link_visible_focus_no_trap(page, base_url, rel):
     if missing:
         names = page.evaluate("keys => keys.map(k => document.querySelector(`[data-ts-key='${k}']`).outerHTML.slice(0, 160))", missing)
         pytest.fail(f"{rel}: {len(missing)} interactive element(s) never reached by Tab:\n" + "\n".join(names))
+    report.append(f"keyboard {rel}: {len(stops)} Tab stops, all {len(expected)} interactive elements reached, focus came back to the skip link")
     order = [k for k in reached if k in expected]
     assert order == [k for k in expected if k in order], f"{rel}: the Tab order does not follow the page order"
     no_focus = sorted({s["what"] for s in stops if not s["visibleFocus"] and s["tag"] in ("a", "button", "summary", "input", "label")})
@@ -448,6 +449,7 @@ PRINT_CHECK = """() => {
     header: shown('.md-header'), sidebars: shown('.md-sidebar'), search: shown('.md-search'), footer: shown('.md-footer'),
     figureBreak: getComputedStyle(document.querySelector('figure.ts-figure')).breakInside,
     tableBreak: getComputedStyle(document.querySelector('table')).breakInside,
+    wrapOverflow: document.querySelector('.ts-table-wrap') ? getComputedStyle(document.querySelector('.ts-table-wrap')).overflowX : null,
     closedTableShown: !!table && !details.open && table.checkVisibility({checkVisibilityCSS: true}) && table.getBoundingClientRect().height > 0,
   };
 }"""
@@ -476,6 +478,7 @@ def test_print_stylesheet(browser, base_url, site, report):
     assert r["ext"]["href"] in r["ext"]["after"], f"link target not shown in print: {r['ext']}"
     assert r["figureBreak"] == "avoid" and r["tableBreak"] == "avoid", f"figures or tables may split across pages: {r}"
     assert r["closedTableShown"], "a closed data table is not printed"
+    assert r["wrapOverflow"] == "visible", f"a wide table would be cut off on paper (overflow-x: {r['wrapOverflow']})"
     assert pdf.startswith(b"%PDF-") and len(pdf) > 10_000, "page.pdf() did not produce a PDF"
     if shutil.which("pdftotext"):  # installed by `make browser-deps`: read what is really on paper
         text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
