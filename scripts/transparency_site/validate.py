@@ -1159,9 +1159,30 @@ def _check_header(ctx: _Context, name: str, file: str, header: list[str]) -> tup
 _PLAIN, _ENUM, _PARSE = 0, 1, 2
 
 
+def _free_text_fields(name: str) -> set[str]:
+    """Text columns that are prose, not codes or keys: spaces around them are harmless (the loader
+    trims them and Frictionless accepts them), so they are not reported there."""
+    res = _contract(name)["schema"]
+    keys = set(res.get("primaryKey") or [])
+    for fk in res.get("foreignKeys") or []:
+        keys.update(fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]])
+    for other in schema.RESOURCE_NAMES:  # columns other tables refer to
+        for fk in _contract(other)["schema"].get("foreignKeys") or []:
+            if (fk["reference"].get("resource") or other) == name:
+                keys.update(fk["reference"]["fields"])
+    out = set()
+    for f in schema.fields(name):
+        c = f.get("constraints") or {}
+        if f.get("type", "string") == "string" and f["name"] not in keys and not (c.get("enum") or c.get("pattern") or c.get("unique")):
+            out.add(f["name"])
+    return out
+
+
 def _row_plan(name: str, colmap: dict[str, int]) -> list[tuple]:
-    """(position, field, column, required, how, parse, constrain, allowed values) for each column."""
+    """(position, field, column, required, how, parse, constrain, allowed values, report spaces) for
+    each column."""
     plan = []
+    prose = _free_text_fields(name)
     for i, f in enumerate(schema.fields(name)):
         if f["name"] not in colmap:
             continue
@@ -1174,7 +1195,8 @@ def _row_plan(name: str, colmap: dict[str, int]) -> list[tuple]:
             how = _ENUM
         else:
             how = _PARSE
-        plan.append((i, f["name"], colmap[f["name"]], bool(c.get("required")), how, parse, constrain, frozenset(c.get("enum") or ())))
+        plan.append((i, f["name"], colmap[f["name"]], bool(c.get("required")), how, parse, constrain, frozenset(c.get("enum") or ()),
+                     f["name"] not in prose))
     return plan
 
 
@@ -1305,11 +1327,15 @@ def _read_table(ctx: _Context, name: str, file: str) -> _Table | None:
         spaced = _may_have_edge_spaces(rec)
         values: list[Any] = [None] * n_fields
         ok = True
-        for pos, fname, col, required, how, parse, constrain, allowed in plan:
+        for pos, fname, col, required, how, parse, constrain, allowed, report_spaces in plan:
             v = rec[col]
             if spaced and v and (v[0].isspace() or v[-1].isspace()):
-                add(file, row_no, fname, "cell-spaces", f"{fname} '{_short(v)}' has spaces before or after it",
-                    "delete the spaces (Excel: =TRIM() or Find and Replace)")
+                if report_spaces:
+                    add(file, row_no, fname, "cell-spaces", f"{fname} '{_short(v)}' has spaces before or after it",
+                        "delete the spaces (Excel: =TRIM() or Find and Replace)")
+                    # Frictionless compares untrimmed values: it would repeat this as type, list and
+                    # key errors here and in the tables that refer to this one.
+                    ctx.dirty.add(name)
                 v = v.strip()
             if not v:
                 if required:
