@@ -50,7 +50,7 @@ test: $(STAMP) browser-deps
 	$(BIN)/ruff check scripts tests
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(STAMP) browser-deps
 	$(BIN)/python -m transparency_site.bench
 
 pack: $(STAMP) browser-deps
