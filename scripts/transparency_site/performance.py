@@ -6,6 +6,7 @@ show a number gives it its permalink (figures.Registry); charts are rendered onc
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 import re
 from collections.abc import Callable
@@ -35,6 +36,7 @@ class Context:
     index: dict = field(default_factory=dict)  # (measure, period, dimension_value) → row
     figures: list[tuple[charts.Figure, str]] = field(default_factory=list)  # (figure, page path) for rendering
     cell_ids: dict[str, list[list[str | None]]] = field(default_factory=dict)  # figure → permalink id per table cell
+    chart_pages: dict[str, str] = field(default_factory=dict)  # chart id → the page that shows it first
 
     def __post_init__(self):
         for r in self.rows:
@@ -264,9 +266,22 @@ def monthly_figure(ctx: Context, page: str, measure_id: str, *, headline: str | 
 
 def _register(ctx: Context, fig: charts.Figure, page: str, ids: list[list[str | None]] | None = None) -> Markup:
     """Figures are rendered to SVG in one batch later; the page holds a placeholder comment until then."""
+    if fig.id in ctx.cell_ids:
+        # The same chart on a second page (e.g. the overview) gets its own id there: ids are the
+        # markers that put each rendered figure into its page, and the first page keeps the plain id.
+        # Its citation names the canonical figure's permalink, on the page that first showed it.
+        home = ctx.chart_pages[fig.id]
+        here, canonical = f"{page_url(page)}#{fig.id}", f"{page_url(home)}#{fig.id}"
+        fig = dataclasses.replace(fig, id=f"{fig.id}--{_slug_of(page)}", citation=fig.citation.replace(here, canonical))
+    else:
+        ctx.chart_pages[fig.id] = page
     ctx.figures.append((fig, page))
     ctx.cell_ids[fig.id] = ids or []
     return Markup(f"<!--ts-figure:{fig.id}-->")
+
+
+def _slug_of(page: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", page[:-3].lower()).strip("-") or "home"
 
 
 def _val(row: dict | None):
