@@ -1201,23 +1201,26 @@ def accessible_svg(svg: str, *, figure_id: str, title: str, description: str) ->
                 el.remove(child)
 
     clean(root, {"fill": "#000", "stroke": "none"})
-    # Unique ids: prefix every id and every reference to one.
-    ids = {el.get("id") for el in root.iter() if el.get("id")}
+    # Unique, reproducible ids: vl-convert numbers gradients and clips with a counter that depends on
+    # what the renderer process drew before, so ids are renumbered in document order and prefixed
+    # with the figure id (several charts on one page never share an id; two builds give the same bytes).
+    order = [el.get("id") for el in root.iter() if el.get("id")]
+    ids = {old: f"{figure_id}-{re.sub(r'[^A-Za-z]+$', '', old) or 'id'}-{n}" for n, old in enumerate(dict.fromkeys(order))}
     if ids:
         for el in root.iter():
             if el.get("id") in ids:
-                el.set("id", f"{figure_id}-{el.get('id')}")
+                el.set("id", ids[el.get("id")])
             for attr, value in list(el.attrib.items()):
                 if "url(#" in value:
                     el.set(
                         attr,
                         _URL_REF.sub(
-                            lambda m: f"url(#{figure_id}-{m.group(1)})" if m.group(1) in ids else m.group(0),
+                            lambda m: f"url(#{ids[m.group(1)]})" if m.group(1) in ids else m.group(0),
                             value,
                         ),
                     )
                 elif attr in ("href", f"{{{_XLINK_NS}}}href") and value.startswith("#") and value[1:] in ids:
-                    el.set(attr, f"#{figure_id}-{value[1:]}")
+                    el.set(attr, f"#{ids[value[1:]]}")
     t = ET.Element(f"{{{_SVG_NS}}}title", {"id": title_id})
     t.text = title
     d = ET.Element(f"{{{_SVG_NS}}}desc", {"id": desc_id})
