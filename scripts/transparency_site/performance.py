@@ -22,6 +22,7 @@ from .pages import Page, h, html_table, md_escape, uk_date
 from .periods import Year
 
 SUPPRESSED = "[c]"
+SHORT_OMBUDSMAN = {"lgsco": "Local Government Ombudsman", "hos": "Housing Ombudsman", "psow": "Wales Ombudsman"}
 
 
 @dataclass
@@ -84,8 +85,9 @@ def dimension_label(data: Data, dimension: str | None, value: str | None) -> str
     if dimension == "ombudsman":
         return schema.label("ombudsman_cases", "ombudsman", value)
     if dimension == "ombudsman_outcome":
+        # Short names: the full ombudsman names would be cut off in a chart's labels.
         omb, _, outcome = value.partition(":")
-        return f"{schema.label('ombudsman_cases', 'ombudsman', omb)}: {schema.label('ombudsman_cases', 'outcome', outcome).lower()}"
+        return f"{SHORT_OMBUDSMAN.get(omb, omb)}: {schema.label('ombudsman_cases', 'outcome', outcome).lower()}"
     if dimension == "month":
         return fmt.month(value)
     if dimension == "standard":
@@ -208,7 +210,7 @@ def breakdown_figure(ctx: Context, page: str, measure_id: str, *, period: str | 
     labels = [dimension_label(ctx.data, m.dimension, v) for v in values]
     focus_rows = [ctx.row(measure_id, focus.label, v) for v in values]
     chart = charts.bar_chart(labels, [None if (r is None or r["status"] == "suppressed") else r["value"] for r in focus_rows],
-                             value_format=_vega_format(m), x_title=m.title, y_title=_dim_title(m))
+                             value_format=_vega_format(m), x_title=m.title, y_title="")  # bar names say what they are
     cols = [_dim_title(m)] + [y.display for y in years]
     table_rows, ids = [], []
     for v, label in zip(values, labels, strict=True):
@@ -457,11 +459,13 @@ def change_words(m: Measure, old: float, new: float) -> str:
     """'+25%' for counts; '+2.1 percentage points' for percentages (a change in a rate is not a % change)."""
     if m.unit == "percent":
         diff = new - old
-        sign = "+" if diff > 0 else "−" if diff < 0 else "±"
-        return f"{sign}{fmt.number(abs(diff), 1)} percentage points"
+        if not diff:
+            return "no change"
+        return f"{'+' if diff > 0 else '−'}{fmt.number(abs(diff), 1)} percentage points"
+    if new == old:
+        return "no change"
     pct = (new - old) / old * 100
-    sign = "+" if pct > 0 else "−" if pct < 0 else "±"
-    return f"{sign}{fmt.percent_change(pct) if pct else '0%'}"
+    return f"{'+' if pct > 0 else '−'}{fmt.percent_change(pct)}"
 
 
 def _previous_complete(ctx: Context, y: Year) -> Year | None:
