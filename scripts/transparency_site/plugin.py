@@ -29,6 +29,9 @@ problem_log = logging.getLogger("transparency_site.problems")
 
 class TransparencyConfig(Config):
     datasets = c.Type(str, default="datasets")
+    # Rendered chart SVGs, by content hash: a rebuild renders only the charts whose data changed.
+    # TRANSPARENCY_CACHE overrides it (the benchmark's cold builds); "" turns the disk cache off.
+    cache_dir = c.Type(str, default=".cache/transparency")
 
 
 class TransparencyPlugin(BasePlugin[TransparencyConfig]):
@@ -49,7 +52,7 @@ class TransparencyPlugin(BasePlugin[TransparencyConfig]):
             raise PluginError(format_problems(problems, "text")) from InvalidData(problems)
         self.data = load.load(self.root)
         docs_dir = Path(config.docs_dir)
-        self.bundle = site.generate(self.data, hand_written=_hand_written(docs_dir))
+        self.bundle = site.generate(self.data, hand_written=_hand_written(docs_dir), cache_dir=_cache_dir(config, self.config.cache_dir))
         council = self.data.council
         # Material writes site_name into HTML unescaped (and with `| e`, a no-op on Markup): escape it once here.
         config.site_name = escape(f"{council['name']} complaints")
@@ -104,6 +107,13 @@ def _problem_files(problems, files, config):
     page = File.generated(config, "index.md", content="\n".join(lines) + "\n")
     keep = [f for f in files if not f.src_uri.endswith(".md")]
     return Files([*keep, page])
+
+
+def _cache_dir(config, configured: str) -> Path | None:
+    value = os.environ.get("TRANSPARENCY_CACHE", configured)
+    if not value:
+        return None
+    return (Path(config.config_file_path).parent / value / "charts").resolve()
 
 
 def _hand_written(docs_dir: Path) -> list[str]:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from markupsafe import Markup
 
@@ -75,7 +77,8 @@ def edition_of(data: Data) -> dict:
     return {"date": str(data.data_as_of), "status": "provisional", "label": f"unreleased figures of {pages.uk_date(data.data_as_of)}", "released": False}
 
 
-def generate(data: Data, hand_written: list[str] = ()) -> Bundle:
+def generate(data: Data, hand_written: list[str] = (), cache_dir: str | Path | None = None) -> Bundle:
+    """Every generated page and the navigation. ``cache_dir`` keeps rendered chart SVGs between builds."""
     rows = measures.compute_all(data)
     units = {m.id: m.unit for m in measures.MEASURES.values()}
     rows = disclosure.suppress(rows, data.threshold, units=units, totals=disclosure.infer_totals(units))
@@ -112,7 +115,7 @@ def generate(data: Data, hand_written: list[str] = ()) -> Bundle:
         pages.Page("about/privacy.md", "Privacy", pages.render("privacy.md.j2", council=council), section="About"),
     ]
     built.append(performance.all_figures_page(ctx))  # last: gives every figure not shown elsewhere its permalink
-    built = _render_figures(ctx, built)
+    built = _render_figures(ctx, built, cache_dir)
     bundle = Bundle(data=data, pages=built, nav=[], ctx=ctx)
     # The open-data pages list every figure's permalink and file size: they come after every figure is placed.
     built[-1:-1] = downloads.pages(bundle)
@@ -120,21 +123,26 @@ def generate(data: Data, hand_written: list[str] = ()) -> Bundle:
     return bundle
 
 
-def _render_figures(ctx: performance.Context, built: list[pages.Page]) -> list[pages.Page]:
-    """Render every chart once (in a batch, cached by spec) and put each figure into its page."""
+_FIGURE_MARK = re.compile(r"<!--ts-figure:([A-Za-z][A-Za-z0-9_-]*)-->")
+
+
+def _render_figures(ctx: performance.Context, built: list[pages.Page], cache_dir: str | Path | None = None) -> list[pages.Page]:
+    """Render every chart once (in a batch, cached by spec, on disk too when ``cache_dir`` is given)
+    and put each figure into its page."""
     # Rendered in chunks so a terminal shows progress; each chunk still renders in parallel when large.
     specs = [f.chart for f, _ in ctx.figures]
     chunks = [specs[i:i + CHART_CHUNK] for i in range(0, len(specs), CHART_CHUNK)]
     svgs = []
     for chunk in progress(chunks, len(chunks), f"Rendering {len(specs)} charts (batches)"):
-        svgs += charts.render_many(chunk)
+        svgs += charts.render_many(chunk, cache_dir=cache_dir)
     html = {f.id: performance.figure_markup(f, svg, ctx.cell_ids[f.id]) for (f, _), svg in zip(ctx.figures, svgs, strict=True)}
     out = []
     for p in built:
         md = p.markdown
         if "<!--ts-figure:" in md:
-            for fid, block in html.items():
-                md = md.replace(f"<!--ts-figure:{fid}-->", block)
+            # One pass over the page for its own markers, not one pass per figure of the whole site
+            # (that grew with pages × figures).
+            md = _FIGURE_MARK.sub(lambda m: html.get(m.group(1), m.group(0)), md)
         out.append(pages.Page(p.path, p.title, md, p.section, p.in_nav))
     return out
 
