@@ -238,3 +238,20 @@ def test_scan_accepts_loaded_data(pkg):
 
     set_cell(pkg, "services.csv", 2, "directorate", "Resources (Dr Jones)")
     assert [(p.file, p.row, p.field) for p in scan_personal_data(load(pkg))] == [("services.csv", 2, "directorate")]
+
+
+def test_officers_commentary_is_scanned_for_personal_data(tmp_path):
+    """The annual report publishes datasets/commentary/<year>.md: it gets the same guard as the data."""
+    import shutil
+
+    from conftest import DATASETS
+    from transparency_site.validate import validate
+
+    root = tmp_path / "datasets"
+    shutil.copytree(DATASETS, root)
+    (root / "commentary").mkdir()
+    (root / "commentary" / "2022-23.md").write_text(
+        "Complaints rose this year.\n\nMrs Henderson of 12 Mill Lane, ZZ9 9ZZ, wrote to jane.doe@gmail.com.\n", "utf-8")
+    problems = [p for p in validate(root) if p.code == "personal-data"]
+    assert problems and all(p.file == "commentary/2022-23.md" and p.row == 3 for p in problems)
+    assert len(problems) >= 2  # the name and the email at least

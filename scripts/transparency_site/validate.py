@@ -2035,3 +2035,11 @@ def _check_privacy(ctx: _Context) -> None:
     for y in ctx.yamls.values():
         for p in privacy.scan_yaml(y.file, y.node, allowed):
             ctx.out.add(p.file, p.row, p.field, p.code, p.message, p.hint)
+    # Officers' commentary for the annual reports is published text too (reports.py renders it).
+    commentary = ctx.root / "commentary"
+    if commentary.is_dir():
+        for path in sorted(commentary.glob("*.md")):
+            lines = path.read_text("utf-8", errors="replace").splitlines()
+            cells = [(n, "text", line) for n, line in enumerate(lines, start=1) if line.strip()]
+            for p in privacy.scan_cells(f"commentary/{path.name}", cells, allowed):
+                ctx.out.add(p.file, p.row, p.field, p.code, p.message, p.hint)
