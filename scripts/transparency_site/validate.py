@@ -36,6 +36,7 @@ import yaml
 
 from . import schema
 from .load import _StringDateLoader
+from .progress import progress
 
 # The C parser when PyYAML has it (several times quicker on datapackage.yaml); dates stay text, as in load.py.
 _YamlLoader = type("_YamlLoader", (getattr(yaml, "CSafeLoader", yaml.SafeLoader),), {})
@@ -316,7 +317,8 @@ def validate(root: Path | str, *, frictionless: bool = True, limit: int | None =
         ("the business rules", _check_rules),
         ("the personal data guard", _check_privacy),
     ]
-    for title, step in steps:
+    # On a terminal, large folders show which step is running (progress is silent in CI and pipes).
+    for title, step in progress(steps, len(steps), "Checking the datasets"):
         if step is None:
             continue
         try:
