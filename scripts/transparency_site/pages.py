@@ -88,10 +88,15 @@ def link(text: object, url: str) -> Markup:
 def html_table(
     columns: list[str], rows: Iterable[list[object]], *, caption: str | None = None, row_headers: bool = True,
     cell_ids: list[list[str | None]] | None = None, numeric: Iterable[int] = (), css: str = "ts-table",
+    search: bool = True,
 ) -> Markup:
-    """An accessible table: a caption, column header cells and row header cells, no blank lines."""
+    """An accessible table: a caption, column header cells and row header cells, no blank lines.
+
+    ``search=False`` leaves the table out of the site search index (Material's data-search-exclude):
+    for long record lists, which every page would otherwise download as part of the index.
+    """
     numeric = set(numeric)
-    out = [f'<table class="{css}">']
+    out = [f'<table class="{css}"{"" if search else " data-search-exclude"}>']
     if caption:
         out.append(f"<caption>{h(caption)}</caption>")
     out.append("<thead><tr>" + "".join(f'<th scope="col"{_num(i, numeric)}>{h(c)}</th>' for i, c in enumerate(columns)) + "</tr></thead>")

@@ -455,7 +455,9 @@ def _cases(ctx: Context, y: Year) -> tuple[Markup | None, int]:
         return None, 0
     cols = ["Ombudsman", "Service", "Decision", "Remedy", schema.field_title("ombudsman_cases", "compliance")]
     adverse = sum(1 for c in decided if c["outcome"] in ADVERSE)
-    return html_table(cols, rows, caption=f"Ombudsman decisions about us, {y.display}"), adverse
+    # Out of the search index: at 1,000 decisions a year these lists were most of the index (1.2 of
+    # 1.7 MB at example scale 100), which Material's search downloads on every page's first visit.
+    return html_table(cols, rows, caption=f"Ombudsman decisions about us, {y.display}", search=False), adverse
 
 
 def _assessments(ctx: Context, y: Year) -> list[dict]:
