@@ -96,7 +96,10 @@ def html_table(
     for long record lists, which every page would otherwise download as part of the index.
     """
     numeric = set(numeric)
-    out = [f'<table class="{css}"{"" if search else " data-search-exclude"}>']
+    # A scroll region for narrow screens: a phone scrolls the table, not the page. It is focusable and
+    # named so keyboard users can scroll it too (axe scrollable-region-focusable).
+    out = [f'<div class="ts-table-wrap" role="region" tabindex="0" aria-label="Table: {h(caption or columns[0])}">',
+           f'<table class="{css}"{"" if search else " data-search-exclude"}>']
     if caption:
         out.append(f"<caption>{h(caption)}</caption>")
     out.append("<thead><tr>" + "".join(f'<th scope="col"{_num(i, numeric)}>{h(c)}</th>' for i, c in enumerate(columns)) + "</tr></thead>")
@@ -112,7 +115,7 @@ def html_table(
             else:
                 cells.append(f"<td{attr}{_num(i, numeric)}>{content}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return Markup("\n".join(out))
 
 
