@@ -145,6 +145,7 @@ def test_swap_killed_between_renames_is_recovered_by_the_next_build(with_site, m
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "TRANSPARENCY_DATASETS"}
     env["SOURCE_DATE_EPOCH"] = NEW_EPOCH
+    env["TRANSPARENCY_CACHE"] = ""  # no chart cache: every killed build does the whole work, as a first build does
     return env
 
 
@@ -201,8 +202,11 @@ def kills(tmp_path_factory, example_site):
     previous = hashes(project / "site")
     outcomes = []
     for name, trigger in _triggers():
+        # What was live just before this run: a run that finished (a fast machine, a warm chart cache)
+        # leaves the new site live for the runs after it.
+        live = hashes(project / "site")
         finished, seconds = _run_and_kill(project, trigger)
-        outcomes.append({"name": name, "finished": finished, "seconds": round(seconds, 1),
+        outcomes.append({"name": name, "finished": finished, "seconds": round(seconds, 1), "before": live,
                          "site": hashes(project / "site"), "leftovers": leftovers(project)})
     left_before_final = leftovers(project)
     final = subprocess.run([sys.executable, "-m", "transparency_site.cli", "build"], cwd=project, env=_env(),
@@ -225,7 +229,7 @@ def test_every_kill_leaves_a_whole_site(kills):
     for o in kills["outcomes"]:
         if o["site"] is None:
             bad.append(f"{o['name']}: no site/ at all")
-        elif o["site"] == kills["previous"]:
+        elif o["site"] == o["before"]:
             continue
         elif o["site"] == kills["new"]:
             # Only possible if the swap had happened: the kill came late enough.
@@ -241,8 +245,9 @@ def test_every_kill_leaves_a_whole_site(kills):
 
 def test_kills_before_the_end_keep_the_previous_site(kills):
     early = [o for o in kills["outcomes"] if not o["finished"]]
-    assert len(early) >= 5, [(o["name"], o["seconds"]) for o in kills["outcomes"]]
-    assert all(o["site"] == kills["previous"] for o in early)
+    # The event kills and the 0.5 s / 2 s ones always come before the end; 5 s and 10 s may not on a fast machine.
+    assert len(early) >= 4, [(o["name"], o["seconds"]) for o in kills["outcomes"]]
+    assert all(o["site"] == o["before"] for o in early)
     # The kills did leave temporary folders behind (so the clean-up below is tested).
     assert any(o["leftovers"] for o in kills["outcomes"])
 
