@@ -22,8 +22,7 @@ needs_workbook = pytest.mark.skipif(not REAL_TSM.exists(), reason="the regulator
 
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory) -> Path:
-    if not REAL_TSM.exists():
-        pytest.skip("the regulator's workbook is not in ../shared/real-data")
+    assert REAL_TSM.exists(), f"the regulator's workbook should be at {REAL_TSM} (shared/real-data beside the project)"
     project = copy_project(tmp_path_factory.mktemp("compare") / "project")
     result = imports.import_tsm(REAL_TSM)
     imports.write_benchmarks(result, project / "datasets")

@@ -688,15 +688,10 @@ def test_records_cross_file_links():
 
 
 def _example():
-    if not (ROOT / "datasets" / "datapackage.yaml").exists():
-        pytest.skip("no example datasets")
     from transparency_site import load, measures
 
     data = load.load(ROOT / "datasets")
-    try:
-        rows = measures.compute_all(data)
-    except Exception as exc:  # measures.py is still being written
-        pytest.skip(f"measures.compute_all does not run: {exc}")
+    rows = measures.compute_all(data)
     return data, rows, measures
 
 

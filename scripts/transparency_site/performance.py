@@ -275,7 +275,7 @@ def monthly_figure(ctx: Context, page: str, measure_id: str, *, headline: str | 
 
 
 def _register(ctx: Context, fig: charts.Figure, page: str, ids: list[list[str | None]] | None = None) -> Markup:
-    """Figures are rendered to SVG in one batch later; the page holds a placeholder comment until then."""
+    """Figures are rendered to SVG in one batch later; the page holds a marker comment until then."""
     if fig.id in ctx.cell_ids:
         # The same chart on a second page (e.g. the overview) gets its own id there: ids are the
         # markers that put each rendered figure into its page, and the first page keeps the plain id.
