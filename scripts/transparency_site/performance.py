@@ -86,7 +86,7 @@ def dimension_label(data: Data, dimension: str | None, value: str | None) -> str
         res = "complaints"
         return schema.label(res, dimension, value)
     if dimension == "ombudsman":
-        return schema.label("ombudsman_cases", "ombudsman", value)
+        return SHORT_OMBUDSMAN.get(value) or schema.label("ombudsman_cases", "ombudsman", value)
     if dimension == "ombudsman_outcome":
         # Short names: the full ombudsman names would be cut off in a chart's labels.
         omb, _, outcome = value.partition(":")
