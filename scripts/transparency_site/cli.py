@@ -19,6 +19,12 @@ def _problems_out(problems, fmt: str = "text") -> None:
     print(format_problems(problems, fmt), file=sys.stdout if fmt != "text" else sys.stderr)
 
 
+def _nothing_written(problems) -> int:
+    _problems_out(problems)
+    print("Nothing was written.", file=sys.stderr)
+    return EXIT_PROBLEMS
+
+
 def cmd_validate(args) -> int:
     from .validate import format_problems, validate
 
@@ -76,7 +82,6 @@ def cmd_release(args) -> int:
 
 def cmd_import(args) -> int:
     from . import imports
-    from .validate import format_problems
 
     source = Path(args.source)
     if not source.exists():
@@ -85,9 +90,7 @@ def cmd_import(args) -> int:
     if args.kind == "tsm":
         result = imports.import_tsm(source, year=args.year)
         if result.problems:
-            print(format_problems(result.problems, "text"), file=sys.stderr)
-            print("Nothing was written.", file=sys.stderr)
-            return EXIT_PROBLEMS
+            return _nothing_written(result.problems)
         for note in result.notes:  # what was read as empty, and why (the regulator's [X], [Z], [E] markers)
             print(note, file=sys.stderr)
         path = imports.write_benchmarks(result, Path(args.datasets))
@@ -103,9 +106,7 @@ def cmd_import(args) -> int:
         return EXIT_PROBLEMS
     result = imports.import_cases(args.kind, source, mapping, mapping_name=Path(args.mapping).name)
     if result.problems:
-        print(format_problems(result.problems, "text"), file=sys.stderr)
-        print("Nothing was written.", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return _nothing_written(result.problems)
     out = Path(args.out) if args.out else Path(args.datasets) / f"{args.kind}.csv"
     imports.write_import(result, out)
     print(f"Wrote {len(result.rows)} rows to {out}")
